@@ -1,0 +1,205 @@
+"""Render nova.conf.j2 through ansible-playbook and check it option by option.
+
+Each case is a set of inventory variables; the rendered file is parsed as INI
+and checked with oslo-config-validator against Nova 26's option data
+(tests/unit/data/nova_26_opt_data.yaml, generated from Debian's packages), so
+the check runs without Nova installed.
+"""
+
+import configparser
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
+BIN = os.path.dirname(sys.executable)
+OPT_DATA = os.path.join(ROOT, "tests", "unit", "data", "nova_26_opt_data.yaml")
+
+BASE = {
+    "nova_compute_transport_url": "rabbit://nova:RABBIT_SECRET@controller:5672/",
+    "nova_compute_placement_auth_url": "http://controller:5000/v3",
+    "nova_compute_placement_password": "PLACEMENT_SECRET",
+    "nova_compute_my_ip": "10.88.0.11",
+    "nova_compute_novncproxy_base_url": "http://controller:6080/vnc_auto.html",
+    "__nova_compute_kvm": {"stat": {"exists": False}},
+}
+
+CASES = {
+    # The operator's notes: 16.0 / 1.5, 512 MB reserved, qemu, the VNC fix.
+    "notes": ("Debian", {
+        "nova_compute_cpu_allocation_ratio": 16.0,
+        "nova_compute_ram_allocation_ratio": 1.5,
+        "nova_compute_reserved_host_memory_mb": 512,
+        "nova_compute_virt_type": "qemu",
+        "nova_compute_vnc_server_listen": "0.0.0.0",
+        "nova_compute_vnc_server_proxyclient_address": "10.88.0.11",
+        "nova_compute_database_connection": "mysql+pymysql://nova:DB_SECRET@controller/nova",
+        "nova_compute_api_database_connection": "mysql+pymysql://nova:DB_SECRET@controller/nova_api",
+        "nova_compute_scheduler_enabled_filters": ["ComputeFilter", "ImagePropertiesFilter",
+                                                   "ServerGroupAntiAffinityFilter", "ServerGroupAffinityFilter"],
+    }),
+    # A KVM node (auto finds /dev/kvm) with a SPICE console and live migration.
+    "kvm_spice": ("Debian", {
+        "__nova_compute_kvm": {"stat": {"exists": True}},
+        "nova_compute_console": "spice",
+        "nova_compute_spice_html5proxy_base_url": "https://console.example.org:6082/spice_auto.html",
+        "nova_compute_cpu_mode": "host-passthrough",
+        "nova_compute_live_migration_scheme": "tls",
+        "nova_compute_initial_cpu_allocation_ratio": 8.0,
+    }),
+    # A RedHat node: same template, RDO's package and service names.
+    "redhat": ("RedHat", {
+        "__nova_compute_kvm": {"stat": {"exists": True}},
+        "nova_compute_oslo_policy": {"enforce_new_defaults": True, "enforce_scope": True},
+    }),
+    # Overrides: add, change and remove options, and a new section.
+    "overrides": ("Debian", {
+        "nova_compute_nova_conf_overrides": {
+            "DEFAULT": {"debug": True, "state_path": None},
+            "compute": {"resume_guests_state_on_host_boot": True, "cpu_shared_set": "2-3"},
+            "image_cache": {"manager_interval": 600},
+            "placement": {"valid_interfaces": ["internal", "public"]},
+        },
+    }),
+}
+
+
+def render(tmp_path, os_vars, variables):
+    case = dict(BASE)
+    case.update(variables)
+    case_file = tmp_path / "case.yml"
+    case_file.write_text(yaml.safe_dump(case))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    result = subprocess.run(
+        [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", os.path.join(HERE, "render.yml"),
+         "-e", "case_file=%s os_vars=%s out=%s" % (case_file, os_vars, tmp_path),
+         "-e", "ansible_python_interpreter=%s" % sys.executable],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SECRET" not in result.stdout + result.stderr
+    text = (tmp_path / "nova.conf").read_text()
+    parser = configparser.ConfigParser(interpolation=None, default_section="__none__")
+    parser.optionxform = str
+    parser.read_string(text)
+    return text, parser
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = {}
+    for name, (os_vars, variables) in CASES.items():
+        tmp = tmp_path_factory.mktemp(name)
+        out[name] = render(tmp, os_vars, variables) + (tmp,)
+    return out
+
+
+def validate(path):
+    return subprocess.run(
+        [os.path.join(BIN, "oslo-config-validator"), "--opt-data", OPT_DATA, "--input-file", str(path),
+         "--fatal-warnings"], capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_nova_26_accepts_every_rendered_file(rendered, name):
+    result = validate(rendered[name][2] / "nova.conf")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_managed_header_and_no_empty_values(rendered, name):
+    text, parser, _ = rendered[name]
+    assert text.startswith("#\n# Ansible managed")
+    for section in parser.sections():
+        assert parser.items(section), "empty section [%s]" % section
+        for option, value in parser.items(section):
+            assert value.strip() != "" and value != "None", "[%s] %s = %r" % (section, option, value)
+
+
+def test_notes_settings(rendered):
+    _, conf, _ = rendered["notes"]
+    assert conf["DEFAULT"]["transport_url"] == "rabbit://nova:RABBIT_SECRET@controller:5672/"
+    assert conf["DEFAULT"]["my_ip"] == "10.88.0.11"
+    assert conf["DEFAULT"]["cpu_allocation_ratio"] == "16.0"
+    assert conf["DEFAULT"]["ram_allocation_ratio"] == "1.5"
+    assert conf["DEFAULT"]["reserved_host_memory_mb"] == "512"
+    assert conf["DEFAULT"]["compute_driver"] == "libvirt.LibvirtDriver"
+    assert "disk_allocation_ratio" not in conf["DEFAULT"]
+    assert conf["libvirt"]["virt_type"] == "qemu"
+    # The VNC fix, with the names Nova 26 reads.
+    assert conf["vnc"]["enabled"] == "true"
+    assert conf["vnc"]["server_listen"] == "0.0.0.0"
+    assert conf["vnc"]["server_proxyclient_address"] == "10.88.0.11"
+    assert conf["vnc"]["novncproxy_base_url"] == "http://controller:6080/vnc_auto.html"
+    assert "vncserver_listen" not in conf["DEFAULT"]
+    assert "vncserver_proxyclient_address" not in conf["DEFAULT"]
+    assert not conf.has_section("spice")
+    assert conf["database"]["connection"] == "mysql+pymysql://nova:DB_SECRET@controller/nova"
+    assert conf["api_database"]["connection"] == "mysql+pymysql://nova:DB_SECRET@controller/nova_api"
+    assert conf["filter_scheduler"]["enabled_filters"] == (
+        "ComputeFilter,ImagePropertiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter")
+    assert conf["image_cache"]["subdirectory_name"] == "_base"
+    assert conf["image_cache"]["remove_unused_base_images"] == "true"
+    assert conf["placement"]["password"] == "PLACEMENT_SECRET"
+    assert conf["placement"]["region_name"] == "RegionOne"
+    assert conf["placement"]["auth_type"] == "password"
+    assert conf["oslo_concurrency"]["lock_path"] == "/var/lib/nova/tmp"
+    assert not conf.has_section("oslo_policy")
+    # Deprecated name never written; the new pair only when asked for.
+    assert "live_migration_uri" not in conf["libvirt"]
+    assert "live_migration_scheme" not in conf["libvirt"]
+    assert conf["libvirt"]["live_migration_inbound_addr"] == "10.88.0.11"
+
+
+def test_kvm_spice(rendered):
+    _, conf, _ = rendered["kvm_spice"]
+    assert conf["libvirt"]["virt_type"] == "kvm"
+    assert conf["libvirt"]["cpu_mode"] == "host-passthrough"
+    assert conf["libvirt"]["live_migration_scheme"] == "tls"
+    assert conf["spice"]["enabled"] == "true"
+    assert conf["spice"]["server_proxyclient_address"] == "10.88.0.11"
+    assert conf["spice"]["html5proxy_base_url"] == "https://console.example.org:6082/spice_auto.html"
+    # Nova enables VNC by default: it must be switched off explicitly.
+    assert dict(conf["vnc"]) == {"enabled": "false"}
+    assert conf["DEFAULT"]["initial_cpu_allocation_ratio"] == "8.0"
+    assert "cpu_allocation_ratio" not in conf["DEFAULT"]
+    assert not conf.has_section("database") and not conf.has_section("api_database")
+
+
+def test_redhat(rendered):
+    _, conf, _ = rendered["redhat"]
+    assert conf["libvirt"]["virt_type"] == "kvm"
+    assert conf["oslo_policy"]["enforce_new_defaults"] == "true"
+    assert conf["oslo_policy"]["enforce_scope"] == "true"
+
+
+def test_overrides(rendered):
+    _, conf, _ = rendered["overrides"]
+    assert conf["DEFAULT"]["debug"] == "true"
+    assert "state_path" not in conf["DEFAULT"]
+    assert conf["compute"]["resume_guests_state_on_host_boot"] == "true"
+    assert conf["compute"]["cpu_shared_set"] == "2-3"
+    assert conf["image_cache"]["manager_interval"] == "600"
+    assert conf["placement"]["valid_interfaces"] == "internal,public"
+
+
+def test_nova_compute_conf_only_names_the_driver(rendered):
+    text = (rendered["notes"][2] / "nova-compute.conf").read_text()
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text)
+    assert parser.defaults() == {"compute_driver": "libvirt.LibvirtDriver"}
+    assert parser.sections() == []
+
+
+def test_validator_rejects_the_notes_legacy_options(tmp_path):
+    """The opt data is real: the notes' pre-Yoga VNC fix is not a Nova 26 option."""
+    legacy = tmp_path / "legacy.conf"
+    legacy.write_text("[DEFAULT]\nvncserver_listen = 0.0.0.0\nvncserver_proxyclient_address = 10.0.0.1\n"
+                      "[libvirt]\nvif_driver = nova.virt.libvirt.vif.LibvirtGenericVIFDriver\n")
+    result = validate(legacy)
+    assert result.returncode == 1
+    for name in ("DEFAULT/vncserver_listen", "DEFAULT/vncserver_proxyclient_address", "libvirt/vif_driver"):
+        assert name in result.stderr

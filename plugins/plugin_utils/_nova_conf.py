@@ -35,14 +35,13 @@ _SECRET_OPTION = re.compile(
 _URL_CREDENTIALS = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@,\s]*:)(?P<pw>[^@\s]*)(?P<at>@)",
                               re.IGNORECASE)
 
-# Names from older releases (and from blog posts) that a running Nova 26
-# silently ignores, with what to use instead.
+# Names removed from Nova (still found in old notes and blog posts) that a
+# running Nova 26 silently ignores, with what to use instead. Deprecated
+# aliases that still work come from the option data instead.
 LEGACY_OPTIONS = {
     ("DEFAULT", "vncserver_listen"): "[vnc] server_listen (nova_compute_vnc_server_listen)",
     ("DEFAULT", "vncserver_proxyclient_address"):
         "[vnc] server_proxyclient_address (nova_compute_vnc_server_proxyclient_address)",
-    ("DEFAULT", "novncproxy_base_url"): "[vnc] novncproxy_base_url (nova_compute_novncproxy_base_url)",
-    ("DEFAULT", "vnc_enabled"): "[vnc] enabled (nova_compute_console)",
     ("DEFAULT", "osapi_volume_listen"): "nothing: Cinder's API is not part of Nova",
     ("api", "fping_path"): "nothing: the os-fping API was removed",
     ("libvirt", "vif_driver"): "nothing: os-vif plugs interfaces now",
@@ -51,10 +50,6 @@ LEGACY_OPTIONS = {
         "(nova_compute_live_migration_scheme, nova_compute_live_migration_inbound_addr)",
     ("DEFAULT", "scheduler_default_filters"):
         "[filter_scheduler] enabled_filters (nova_compute_scheduler_enabled_filters)",
-    ("DEFAULT", "image_cache_manager_interval"):
-        "[image_cache] manager_interval (nova_compute_image_cache_manager_interval)",
-    ("DEFAULT", "remove_unused_base_images"):
-        "[image_cache] remove_unused_base_images (nova_compute_image_cache_remove_unused_base_images)",
 }
 
 
@@ -163,7 +158,7 @@ def check_transport_url(name, url):
             name, shown, scheme, ", ".join(s + "://" for s in TRANSPORT_SCHEMES))]
     netloc = rest.split("/", 1)[0].split("?", 1)[0]
     errors = []
-    hosts = [h for h in netloc.split(",")]
+    hosts = netloc.split(",")
     if not netloc or not any(h.rpartition("@")[2] for h in hosts):
         return ["%s (%s) names no message-bus host" % (name, shown)]
     for entry in hosts:
@@ -173,7 +168,7 @@ def check_transport_url(name, url):
             continue
         host, port = hostport, None
         if hostport.startswith("["):
-            host, _, tail = hostport[1:].partition("]")
+            host, _sep, tail = hostport[1:].partition("]")
             port = tail[1:] if tail.startswith(":") else None
         elif hostport.count(":") == 1:
             host, port = hostport.split(":")
@@ -510,15 +505,15 @@ def check_overrides(overrides, data, release="26"):
         for option, value in opts.items():
             if value is None:
                 continue
-            legacy = LEGACY_OPTIONS.get((section, option))
-            if legacy:
-                errors.append("%s: [%s] %s is not an option in Nova %s (a running Nova ignores it); use %s"
-                              % (name, section, option, release, legacy))
-                continue
             renamed = deprecated.get(section, {}).get(option)
             if renamed:
                 errors.append("%s: [%s] %s is deprecated in Nova %s; use [%s] %s"
                               % (name, section, option, release, renamed[0], renamed[1]))
+                continue
+            legacy = LEGACY_OPTIONS.get((section, option))
+            if legacy:
+                errors.append("%s: [%s] %s is not an option in Nova %s (a running Nova ignores it); use %s"
+                              % (name, section, option, release, legacy))
                 continue
             if section not in options:
                 close = difflib.get_close_matches(section, list(options), n=1)

@@ -1,5 +1,8 @@
 """Unit tests for the nova_compute role's pure checks (plugin_utils/_nova_conf.py)."""
 
+import json
+import os
+
 import pytest
 
 from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf as nc
@@ -206,3 +209,38 @@ def test_good_overrides_and_removals_pass():
                              "cpu_shared_set": None},
                  "libvirt": {"virt_type": "qemu"}, "DEFAULT": {"debug": "true", "whatever_removed": None}}
     assert nc.check_overrides(overrides, nc.compact_opt_data(OPT_DATA)) == []
+
+
+REAL_DATA_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "nova_compute", "files",
+                              "nova-26-options.json")
+
+
+@pytest.fixture(scope="module")
+def nova26():
+    with open(REAL_DATA_PATH, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@pytest.mark.parametrize("overrides, fragment", [
+    # The operator's notes, checked against Nova 26's real option data.
+    ({"DEFAULT": {"vncserver_listen": "0.0.0.0"}}, "is not an option in Nova 26"),
+    ({"DEFAULT": {"vncserver_proxyclient_address": "10.0.0.1"}}, "use [vnc] server_proxyclient_address"),
+    ({"DEFAULT": {"osapi_volume_listen": "0.0.0.0"}}, "Cinder"),
+    ({"api": {"fping_path": "/usr/sbin/fping"}}, "os-fping"),
+    ({"libvirt": {"vif_driver": "x"}}, "os-vif"),
+    ({"DEFAULT": {"novncproxy_base_url": "http://x:6080/"}}, "deprecated in Nova 26; use [vnc] novncproxy_base_url"),
+    ({"libvirt": {"virt_type": "xen"}}, "must be one of kvm, lxc, qemu, parallels"),
+    ({"vnc": {"novncproxy_port": 70000}}, "must be at most 65535"),
+    ({"compute": {"no_such_option": 1}}, "is not an option Nova 26 knows"),
+])
+def test_overrides_against_nova_26(nova26, overrides, fragment):
+    errors = nc.check_overrides(overrides, nova26)
+    assert any(fragment in e for e in errors), errors
+
+
+def test_real_overrides_pass_nova_26(nova26):
+    overrides = {"compute": {"cpu_shared_set": "2-3"},
+                 "libvirt": {"virt_type": "kvm", "images_type": "qcow2"},
+                 "neutron": {"auth_url": "http://ctl:5000/v3", "password": "x"},
+                 "DEFAULT": {"debug": True, "log_dir": None, "resume_guests_state_on_host_boot": True}}
+    assert nc.check_overrides(overrides, nova26) == []

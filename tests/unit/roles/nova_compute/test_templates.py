@@ -59,8 +59,8 @@ CASES = {
     # Overrides: add, change and remove options, and a new section.
     "overrides": ("Debian", {
         "nova_compute_nova_conf_overrides": {
-            "DEFAULT": {"debug": True, "state_path": None},
-            "compute": {"resume_guests_state_on_host_boot": True, "cpu_shared_set": "2-3"},
+            "DEFAULT": {"debug": True, "state_path": None, "resume_guests_state_on_host_boot": True},
+            "compute": {"cpu_shared_set": "2-3"},
             "image_cache": {"manager_interval": 600},
             "placement": {"valid_interfaces": ["internal", "public"]},
         },
@@ -111,7 +111,7 @@ def test_nova_26_accepts_every_rendered_file(rendered, name):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_managed_header_and_no_empty_values(rendered, name):
-    text, parser, _ = rendered[name]
+    text, parser = rendered[name][:2]
     assert text.startswith("#\n# Ansible managed")
     for section in parser.sections():
         assert parser.items(section), "empty section [%s]" % section
@@ -120,7 +120,7 @@ def test_managed_header_and_no_empty_values(rendered, name):
 
 
 def test_notes_settings(rendered):
-    _, conf, _ = rendered["notes"]
+    conf = rendered["notes"][1]
     assert conf["DEFAULT"]["transport_url"] == "rabbit://nova:RABBIT_SECRET@controller:5672/"
     assert conf["DEFAULT"]["my_ip"] == "10.88.0.11"
     assert conf["DEFAULT"]["cpu_allocation_ratio"] == "16.0"
@@ -155,7 +155,7 @@ def test_notes_settings(rendered):
 
 
 def test_kvm_spice(rendered):
-    _, conf, _ = rendered["kvm_spice"]
+    conf = rendered["kvm_spice"][1]
     assert conf["libvirt"]["virt_type"] == "kvm"
     assert conf["libvirt"]["cpu_mode"] == "host-passthrough"
     assert conf["libvirt"]["live_migration_scheme"] == "tls"
@@ -170,17 +170,17 @@ def test_kvm_spice(rendered):
 
 
 def test_redhat(rendered):
-    _, conf, _ = rendered["redhat"]
+    conf = rendered["redhat"][1]
     assert conf["libvirt"]["virt_type"] == "kvm"
     assert conf["oslo_policy"]["enforce_new_defaults"] == "true"
     assert conf["oslo_policy"]["enforce_scope"] == "true"
 
 
 def test_overrides(rendered):
-    _, conf, _ = rendered["overrides"]
+    conf = rendered["overrides"][1]
     assert conf["DEFAULT"]["debug"] == "true"
     assert "state_path" not in conf["DEFAULT"]
-    assert conf["compute"]["resume_guests_state_on_host_boot"] == "true"
+    assert conf["DEFAULT"]["resume_guests_state_on_host_boot"] == "true"
     assert conf["compute"]["cpu_shared_set"] == "2-3"
     assert conf["image_cache"]["manager_interval"] == "600"
     assert conf["placement"]["valid_interfaces"] == "internal,public"

@@ -1,0 +1,66 @@
+"""The role's pre-change checks, run through Ansible: bad input fails with a
+message that names the variable and never shows a secret."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
+BIN = os.path.dirname(sys.executable)
+
+GOOD = {
+    "nova_compute_transport_url": "rabbit://nova:RABBIT_SECRET@controller:5672/",
+    "nova_compute_placement_auth_url": "http://controller:5000/v3",
+    "nova_compute_placement_password": "PLACEMENT_SECRET",
+    "nova_compute_my_ip": "10.88.0.11",
+    "nova_compute_novncproxy_base_url": "http://controller:6080/vnc_auto.html",
+    "nova_compute_cpu_allocation_ratio": 16.0,
+    "nova_compute_ram_allocation_ratio": 1.5,
+    "__nova_compute_kvm": {"stat": {"exists": False}},
+}
+
+
+def run_check(tmp_path, **changes):
+    case = dict(GOOD)
+    case.update(changes)
+    case_file = tmp_path / "case.yml"
+    case_file.write_text(yaml.safe_dump(case))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    result = subprocess.run(
+        [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", os.path.join(HERE, "check.yml"),
+         "-e", "case_file=%s os_vars=Debian" % case_file,
+         "-e", "ansible_python_interpreter=%s" % sys.executable],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    output = result.stdout + result.stderr
+    for secret in ("RABBIT_SECRET", "PLACEMENT_SECRET", "DB_SECRET"):
+        assert secret not in output
+    return result.returncode, output
+
+
+def test_good_settings_pass(tmp_path):
+    rc, output = run_check(tmp_path)
+    assert rc == 0, output
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"nova_compute_cpu_allocation_ratio": -2.0}, "nova_compute_cpu_allocation_ratio must be greater than 0"),
+    ({"nova_compute_virt_type": "kvm"}, "nova_compute_virt_type is kvm but /dev/kvm does not exist"),
+    ({"nova_compute_transport_url": "controller:5672"}, "nova_compute_transport_url (controller:5672) has no scheme"),
+    ({"nova_compute_database_connection": "oracle://nova:DB_SECRET@db/nova"},
+     "nova_compute_database_connection (oracle://nova:********@db/nova) uses the unknown dialect"),
+    ({"nova_compute_scheduler_enabled_filters": ["RamFilter"]}, "RamFilter is not a filter Nova ships"),
+    ({"nova_compute_nova_conf_overrides": {"DEFAULT": {"vncserver_listen": "0.0.0.0"}}},
+     "[DEFAULT] vncserver_listen is not an option in Nova 26"),
+    ({"nova_compute_vnc_server_proxyclient_address": "0.0.0.0"}, "nova_compute_vnc_server_proxyclient_address is 0.0.0.0"),
+    ({"nova_compute_my_ip": "300.1.1.1"}, "nova_compute_my_ip (300.1.1.1) is not a valid IP address"),
+    ({"nova_compute_console": "spice", "nova_compute_nova_conf_overrides": {"vnc": {"enabled": True}}},
+     "VNC and SPICE are both enabled"),
+])
+def test_bad_settings_fail_naming_the_variable(tmp_path, changes, fragment):
+    rc, output = run_check(tmp_path, **changes)
+    assert rc != 0
+    assert fragment in output, output

@@ -20,13 +20,19 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS):$(VENV)/lib/python3.11/site-packages
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
+# Podman here needs runc and no default ulimits (see DESIGN.md): a
+# project-local containers.conf, never a rewrite of /etc/containers.
+export CONTAINERS_CONF := $(ROOT)/tools/podman/containers.conf
+MOLECULE := cd $(ROOT) && $(BIN)/molecule
 
-.PHONY: help deps venv collection lint sanity units test build docs clean
+.PHONY: help deps venv collection lint sanity units test build docs clean \
+        image molecule demo demo-clean
 
 help:
-	@echo "make demo    - bring up a control plane + compute node and run site.yml (see README)"
-	@echo "make test    - lint, sanity, unit tests (and the Molecule scenarios)"
-	@echo "make lint | sanity | units | build | docs | clean"
+	@echo "make demo       - a control plane + compute1 in podman, site.yml against them, a report"
+	@echo "make demo-clean - remove what make demo created"
+	@echo "make test       - lint, sanity, unit tests, docs, build, the Molecule scenario"
+	@echo "make lint | sanity | units | docs | build | image | molecule | clean"
 
 # apt packages the tool chain needs (skipped when already there).
 deps:
@@ -81,7 +87,25 @@ build: collection
 	mkdir -p build
 	$(BIN)/ansible-galaxy collection build --force --output-path build .
 
-test: lint sanity units docs build
+# The bed's base image (Debian 12 + systemd, debootstrap + podman import),
+# rebuilt only when tools/build-base-image.sh changes.
+image: deps
+	tools/build-base-image.sh
+
+# The real test bed: destroy, syntax, create, prepare, converge, idempotence,
+# verify, destroy (destroy runs even when a step fails).
+molecule: collection image
+	$(MOLECULE) test -s default
+
+demo: collection image
+	$(MOLECULE) create -s default
+	$(MOLECULE) converge -s default
+	$(MOLECULE) side-effect -s default
+
+demo-clean: venv
+	$(MOLECULE) destroy -s default
+
+test: lint sanity units docs build molecule
 
 clean:
 	rm -rf build .cache/collections tests/output

@@ -27,8 +27,9 @@ security_mirror="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security
 
 # What Ansible and systemd-in-a-container need, nothing more. The product's
 # roles install their own packages (and apt is left with Debian's defaults,
-# Recommends included, so the bed behaves like a real node).
-packages=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,ca-certificates,less
+# Recommends included, so the bed behaves like a real node). sudo: the
+# playbooks use `become: true`, as on a real node.
+packages=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,ca-certificates,less,sudo
 
 # Units that cannot work (or only spam) inside a container.
 mask_units=(
@@ -69,9 +70,8 @@ mkdir -p "$root/.cache"
 work="$(mktemp -d "$root/.cache/base-image.XXXXXX")"
 cleanup() {
   # debootstrap may leave /proc etc. mounted in the target on failure
-  for m in $(awk -v w="$work" '$2 ~ "^"w {print $2}' /proc/mounts | sort -r); do
-    umount -l "$m" 2>/dev/null || true
-  done
+  awk -v w="$work" '$2 ~ "^"w {print $2}' /proc/mounts | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
@@ -95,6 +95,10 @@ cat > "$rootfs/etc/apt/apt.conf.d/90novaops-keep-debs" <<'EOF'
 Binary::apt::APT::Keep-Downloaded-Packages "true";
 APT::Keep-Downloaded-Packages "true";
 EOF
+
+# Throw-away containers: skip dpkg's fsync()s (as Debian's official container
+# images do); package installs are noticeably faster on the bed.
+echo force-unsafe-io > "$rootfs/etc/dpkg/dpkg.cfg.d/novaops-unsafe-io"
 
 # Each container gets its own machine-id at first boot.
 : > "$rootfs/etc/machine-id"

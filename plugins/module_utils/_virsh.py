@@ -1,0 +1,187 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the novaops.compute collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure helpers for ``virsh`` output: no processes, no libvirt, no Ansible.
+
+``virsh domiflist`` prints a table (libvirt's vshTable) like::
+
+     Interface        Type       Source       Model     MAC
+    -----------------------------------------------------------------------
+     tap3f2c1a9e-7b   ethernet   -            virtio    52:54:00:3f:2c:1a
+
+Cells may contain spaces (a vhost-user socket path, a network name), so rows
+are cut at the column positions of the header, never with ``split()``.  With
+``LC_ALL=C`` (which the modules pin) virsh escapes non-ASCII bytes, so the
+table is plain ASCII and character positions are display columns.
+
+Several virsh commands can run in one process: ``virsh -c URI 'cmd1; cmd2'``
+takes a single argument that virsh tokenizes itself (shell-like quoting).
+``build_batch`` quotes every argument for that tokenizer and puts an ``echo``
+marker before each command so ``split_batch`` can cut the combined output
+back into one piece per command.
+"""
+
+from __future__ import annotations
+
+import re
+
+COLUMNS = ("Interface", "Type", "Source", "Model", "MAC")
+KEYS = ("interface", "type", "source", "model", "mac")
+
+# Neutron names a guest's tap 'tap' + the first 11 characters of the port
+# UUID (os-vif uses 'vhu' for vhost-user ports).  Both become port_id_prefix.
+PORT_DEVICE_RE = re.compile(r"^(?:tap|vhu)([0-9a-f]{8}-[0-9a-f]{2})$")
+
+
+class VirshParseError(ValueError):
+    """The text is not what the virsh command prints on success."""
+
+
+def _cell(value):
+    value = value.strip()
+    return None if value in ("", "-") else value
+
+
+def port_id_prefix(interface):
+    """Return the 11-character Neutron port id prefix of a tap/vhu name, else None."""
+    match = PORT_DEVICE_RE.match(interface or "")
+    return match.group(1) if match else None
+
+
+def _header_positions(header):
+    positions = []
+    start = 0
+    for name in COLUMNS:
+        match = re.compile(r"(?:^|\s)(%s)(?:\s|$)" % re.escape(name)).search(header, start)
+        if not match:
+            raise VirshParseError("domiflist header lacks column %r: %r" % (name, header))
+        positions.append(match.start(1))
+        start = match.end(1)
+    return positions
+
+
+def parse_domiflist(text):
+    """Parse ``virsh domiflist`` stdout into a list of interface dicts.
+
+    Each dict has ``interface``, ``type``, ``source``, ``model``, ``mac``
+    (virsh's ``-`` becomes None) and ``port_id_prefix``.  A header without
+    rows (a domain without interfaces) gives ``[]``.  Text without the
+    header (empty output, an error) raises VirshParseError.
+    """
+    lines = text.splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if len(lines) < 2:
+        raise VirshParseError("no domiflist table in %r" % text[:200])
+    header, rule = lines[0], lines[1]
+    positions = _header_positions(header)
+    if not rule.strip() or rule.strip("-").strip():
+        raise VirshParseError("domiflist header is not followed by a dashed line: %r" % rule)
+
+    interfaces = []
+    for row in lines[2:]:
+        if not row.strip():
+            break
+        for pos in positions[1:]:
+            if len(row) > pos and row[pos - 1] != " ":
+                raise VirshParseError("domiflist row does not line up with the header: %r" % row)
+        bounds = zip(positions, positions[1:] + [None])
+        cells = [_cell(row[begin:end]) for begin, end in bounds]
+        iface = dict(zip(KEYS, cells))
+        iface["port_id_prefix"] = port_id_prefix(iface["interface"])
+        interfaces.append(iface)
+    return interfaces
+
+
+def parse_dominfo_name(text):
+    """Return the ``Name:`` field of ``virsh dominfo`` output, or None.
+
+    dominfo finds a domain by id, UUID or name (``domname`` takes only an id
+    or UUID) and prints ``"%-15s %s"``: the name starts at column 16, which
+    keeps leading spaces of a name intact.
+    """
+    for line in text.splitlines():
+        match = re.match(r"Name: {11}(.+)$", line) or re.match(r"Name:\s+(.+)$", line)
+        if match:
+            return match.group(1)
+    return None
+
+
+def parse_name_list(text):
+    """Parse ``virsh list --name`` (one name per line, blank line at the end)."""
+    return [line for line in text.split("\n") if line]
+
+
+def quote(arg):
+    """Quote one argument for virsh's command-string tokenizer.
+
+    Inside single quotes virsh takes every character literally (no
+    backslash escapes, ``;`` and ``#`` included); a single quote is closed,
+    escaped and reopened, as in POSIX shells.
+    """
+    return "'" + arg.replace("'", "'\\''") + "'"
+
+
+def marker(token, index):
+    return "@@novaops:%s:%s@@" % (token, index)
+
+
+def build_batch(commands, token):
+    """One virsh command string that runs ``commands`` (argv lists) in order.
+
+    Each command is preceded by ``echo <marker>``; an end marker follows the
+    last one.  ``token`` must be unique to the run (it keeps output that
+    happens to look like a marker from being taken for one).
+    """
+    if not re.match(r"^[0-9A-Za-z]+$", token):
+        raise ValueError("token must be alphanumeric")
+    parts = []
+    for index, argv in enumerate(commands):
+        parts.append("echo " + marker(token, index))
+        parts.append(" ".join(quote(arg) for arg in argv))
+    parts.append("echo " + marker(token, "end"))
+    return " ; ".join(parts)
+
+
+def split_batch(text, token, count):
+    """Cut the stdout of a ``build_batch`` run into ``count`` per-command outputs.
+
+    virsh goes on after a failing command (its error goes to stderr), so a
+    failed command simply leaves little or nothing in its piece.  Raises
+    VirshParseError if a marker is missing (virsh stopped early).
+    """
+    wanted = [marker(token, index) for index in range(count)] + [marker(token, "end")]
+    pieces = []
+    current = None
+    expect = 0
+    for line in text.splitlines(True):
+        if expect < len(wanted) and line.rstrip("\n") == wanted[expect]:
+            if current is not None:
+                pieces.append("".join(current))
+            current = []
+            expect += 1
+            continue
+        if current is not None:
+            current.append(line)
+    if expect != len(wanted):
+        raise VirshParseError("virsh batch output stops before %s" % wanted[expect])
+    return pieces
+
+
+def chunk(items, max_chars=32768, weight=len):
+    """Split ``items`` into lists whose summed ``weight`` stays under ``max_chars``.
+
+    Keeps each batch command string well below Linux's 128 KiB limit for a
+    single argument.
+    """
+    chunks, current, size = [], [], 0
+    for item in items:
+        cost = weight(item)
+        if current and size + cost > max_chars:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += cost
+    if current:
+        chunks.append(current)
+    return chunks

@@ -1,0 +1,315 @@
+"""Tests for plugins/module_utils/_virsh.py over real captured virsh output.
+
+Fixtures come from tools/capture-fixtures/virsh/virsh-fixtures.sh (libvirt 9.0,
+Debian 12): NAME.txt is stdout byte for byte, NAME.json has argv, rc, stderr.
+"""
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.novaops.compute.plugins.module_utils._virsh import (
+    VirshParseError,
+    build_batch,
+    chunk,
+    parse_dominfo_name,
+    parse_domiflist,
+    parse_name_list,
+    port_id_prefix,
+    quote,
+    split_batch,
+)
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "virsh")
+TOKEN = "fixture0"  # the token the capture script used for batches
+
+
+def stdout(name):
+    with open(os.path.join(FIXTURES, name + ".txt"), encoding="utf-8") as f:
+        return f.read()
+
+
+def meta(name):
+    with open(os.path.join(FIXTURES, name + ".json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def iface(interface, type_, source, model, mac, prefix=None):
+    return {
+        "interface": interface,
+        "type": type_,
+        "source": source,
+        "model": model,
+        "mac": mac,
+        "port_id_prefix": prefix,
+    }
+
+
+MULTI_LIVE = [
+    iface("tap3f2c1a9e-7b", "ethernet", None, "virtio", "52:54:00:3f:2c:1a", "3f2c1a9e-7b"),
+    iface("vnet12", "bridge", "br-novaops", "e1000", "52:54:00:b1:00:01"),
+    iface("macvtap6", "direct", "nvo-dir0", "virtio", "52:54:00:d1:00:01"),
+    iface(None, "user", None, "rtl8139", "52:54:00:05:00:01"),
+    iface("vnet13", "network", "default", "virtio", "52:54:00:4e:00:01"),
+]
+MULTI_INACTIVE = [
+    iface("tap3f2c1a9e-7b", "ethernet", None, "virtio", "52:54:00:3f:2c:1a", "3f2c1a9e-7b"),
+    iface(None, "bridge", "br-novaops", "e1000", "52:54:00:b1:00:01"),
+    iface(None, "direct", "nvo-dir0", "virtio", "52:54:00:d1:00:01"),
+    iface(None, "user", None, "rtl8139", "52:54:00:05:00:01"),
+    iface(None, "network", "default", "virtio", "52:54:00:4e:00:01"),
+]
+SHUTOFF = [
+    iface("tap0c9d2e71-44", "ethernet", None, "virtio", "52:54:00:5f:00:01", "0c9d2e71-44"),
+    iface(None, "bridge", "br-novaops", "virtio", "52:54:00:5f:00:02"),
+    iface(None, "network", "novaops fx net with spaces", "virtio", "52:54:00:5f:00:03"),
+    # C locale: virsh escapes the UTF-8 bytes of 'réseau-網絡' (lossily)
+    iface(None, "network", r"r\xff\xffseau-\xff\xff\xff\xff\xff\xff", "e1000", "52:54:00:5f:00:04"),
+    iface("vhu7e1d3b5a-0c", "vhostuser", "/run/novaops fx/vhu7e1d3b5a-0c", "virtio", "52:54:00:5f:00:05",
+          "7e1d3b5a-0c"),
+    iface(None, "direct", "nvo-dir0", "rtl8139", "52:54:00:5f:00:06"),
+]
+SPACED = [iface("tapa8e0c4d2-19", "network", "default", "virtio", "52:54:00:4e:00:02", "a8e0c4d2-19")]
+QUOTE = [iface(None, "user", None, "virtio", "52:54:00:05:00:02")]
+UNICODE = [iface("tapfe1d2c3b-4a", "bridge", "br-novaops", "virtio", "52:54:00:0c:00:01", "fe1d2c3b-4a")]
+
+
+@pytest.mark.parametrize(
+    "fixture, expected",
+    [
+        ("domiflist-multi", MULTI_LIVE),
+        ("domiflist-by-id", MULTI_LIVE),
+        ("domiflist-multi-inactive", MULTI_INACTIVE),
+        ("domiflist-noif", []),
+        ("domiflist-dashes-name", []),
+        ("domiflist-spaced-name", SPACED),
+        ("domiflist-shutoff", SHUTOFF),
+        ("domiflist-shutoff-inactive", SHUTOFF),
+        ("domiflist-quote-name", QUOTE),
+        ("domiflist-unicode-name", UNICODE),
+    ],
+)
+def test_parse_domiflist_fixtures(fixture, expected):
+    assert meta(fixture)["rc"] == 0
+    assert parse_domiflist(stdout(fixture)) == expected
+
+
+def test_inactive_config_keeps_nova_tap_but_drops_generated_names():
+    live = {i["mac"]: i for i in parse_domiflist(stdout("domiflist-multi"))}
+    config = {i["mac"]: i for i in parse_domiflist(stdout("domiflist-multi-inactive"))}
+    assert config["52:54:00:3f:2c:1a"]["interface"] == live["52:54:00:3f:2c:1a"]["interface"] == "tap3f2c1a9e-7b"
+    assert live["52:54:00:b1:00:01"]["interface"] == "vnet12"
+    assert config["52:54:00:b1:00:01"]["interface"] is None
+
+
+@pytest.mark.parametrize(
+    "fixture, stderr",
+    [
+        ("domiflist-unknown", "error: failed to get domain 'novaops-fx-does-not-exist'\n"),
+        ("domiflist-no-daemon", "error: failed to connect to the hypervisor\n"),
+    ],
+)
+def test_error_output_is_not_a_table(fixture, stderr):
+    captured = meta(fixture)
+    assert captured["rc"] == 1
+    assert captured["stderr"].startswith(stderr)
+    with pytest.raises(VirshParseError):
+        parse_domiflist(stdout(fixture))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n",
+        "error: failed to get domain 'x'\n",
+        " Interface   Type   Source   Model   MAC\n",  # header without its rule
+        " Interface   Type   Model   MAC\n------------\n",  # a column missing
+        " Interface   Type   Source   Model   MAC\nnot a rule\n",
+    ],
+)
+def test_parse_domiflist_rejects_non_tables(text):
+    with pytest.raises(VirshParseError):
+        parse_domiflist(text)
+
+
+def test_header_only_is_no_interfaces():
+    header = " Interface   Type   Source   Model   MAC\n------------------------------------------\n"
+    assert parse_domiflist(header) == []
+    assert parse_domiflist(header + "\n") == []
+    assert parse_domiflist("\n\n" + header) == []
+
+
+def test_rows_end_at_blank_line():
+    text = stdout("domiflist-spaced-name") + "trailing text\n"
+    assert parse_domiflist(text) == SPACED
+
+
+def test_misaligned_row_is_an_error():
+    text = stdout("domiflist-spaced-name").replace("19   network", "19-xxnetwork")
+    with pytest.raises(VirshParseError, match="line up"):
+        parse_domiflist(text)
+
+
+@pytest.mark.parametrize(
+    "device, prefix",
+    [
+        ("tap3f2c1a9e-7b", "3f2c1a9e-7b"),
+        ("vhu7e1d3b5a-0c", "7e1d3b5a-0c"),
+        ("tap3f2c1a9e-7", None),
+        ("tap3f2c1a9e-7bc", None),
+        ("tapXf2c1a9e-7b", None),
+        ("tap0", None),
+        ("vnet0", None),
+        ("macvtap0", None),
+        ("qvo3f2c1a9e-7b", None),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_port_id_prefix(device, prefix):
+    assert port_id_prefix(device) == prefix
+
+
+def test_port_id_prefix_matches_port_uuid():
+    port_id = "3f2c1a9e-7b44-4c1d-9a57-0e4b3c2d1f00"
+    assert port_id_prefix("tap" + port_id[:11]) == port_id[:11]
+
+
+@pytest.mark.parametrize(
+    "fixture, name",
+    [
+        ("dominfo-by-id", "novaops-fx-multi"),
+        ("dominfo-by-uuid", "novaops-fx-multi"),
+        ("dominfo-spaced-name", "novaops fx spaced name"),
+    ],
+)
+def test_parse_dominfo_name(fixture, name):
+    assert parse_dominfo_name(stdout(fixture)) == name
+
+
+def test_parse_dominfo_name_keeps_spaces_at_the_edges():
+    assert parse_dominfo_name("Id:             -\nName:            odd \nUUID: x\n") == " odd "
+
+
+@pytest.mark.parametrize("text", ["", "\n", "error: failed to get domain 'x'\n"])
+def test_parse_dominfo_name_absent(text):
+    assert parse_dominfo_name(text) is None
+
+
+def test_dominfo_unknown_is_an_error():
+    captured = meta("dominfo-unknown")
+    assert captured["rc"] == 1
+    assert parse_dominfo_name(stdout("dominfo-unknown")) is None
+
+
+def test_parse_name_list():
+    assert parse_name_list(stdout("list-all-name")) == [
+        "novaops-fx-multi",
+        "novaops-fx-noif",
+        "novaops fx spaced name",
+        "--novaops-fx-dashes",
+        "novaops-fx-o'quote;\"semi",
+        "novaops-fx-shutoff",
+        "novaops-fx-ünïcode",
+    ]
+    assert parse_name_list(stdout("list-all-name-empty")) == []
+    assert parse_name_list("") == []
+
+
+@pytest.mark.parametrize(
+    "arg, quoted",
+    [
+        ("plain", "'plain'"),
+        ("with space", "'with space'"),
+        ("semi;colon", "'semi;colon'"),
+        ("o'quote", "'o'\\''quote'"),
+        ('dq"x', "'dq\"x'"),
+        ("back\\slash", "'back\\slash'"),
+        ("#comment", "'#comment'"),
+        ("--dashes", "'--dashes'"),
+        ("", "''"),
+    ],
+)
+def test_quote(arg, quoted):
+    assert quote(arg) == quoted
+
+
+def test_build_batch_matches_what_was_captured():
+    names = parse_name_list(stdout("list-all-name"))
+    commands = [["domiflist", "--domain", n] for n in names]
+    assert meta("batch-all")["argv"][3] == build_batch(commands, TOKEN)
+    commands = [["domiflist", "--inactive", "--domain", n] for n in names]
+    assert meta("batch-all-inactive")["argv"][3] == build_batch(commands, TOKEN)
+
+
+def test_build_batch_rejects_odd_tokens():
+    with pytest.raises(ValueError):
+        build_batch([["list"]], "a b")
+
+
+@pytest.mark.parametrize(
+    "fixture, expected",
+    [
+        ("batch-all", [MULTI_LIVE, [], SPACED, [], QUOTE, SHUTOFF, UNICODE]),
+        ("batch-all-inactive", [MULTI_INACTIVE, [], SPACED, [], QUOTE, SHUTOFF, UNICODE]),
+    ],
+)
+def test_split_batch_all(fixture, expected):
+    pieces = split_batch(stdout(fixture), TOKEN, 7)
+    assert [parse_domiflist(p) for p in pieces] == expected
+
+
+def test_split_batch_with_vanished_domain():
+    captured = meta("batch-with-vanished")
+    assert captured["rc"] == 0  # virsh goes on after a failing command
+    assert "failed to get domain 'novaops-fx-vanished'" in captured["stderr"]
+    noif, vanished, quoted = split_batch(stdout("batch-with-vanished"), TOKEN, 3)
+    assert parse_domiflist(noif) == []
+    with pytest.raises(VirshParseError):
+        parse_domiflist(vanished)
+    assert parse_domiflist(quoted) == QUOTE
+
+
+def test_split_batch_single_domain_by_uuid():
+    info, table = split_batch(stdout("batch-single-by-uuid"), TOKEN, 2)
+    assert parse_dominfo_name(info) == "novaops-fx-noif"
+    assert parse_domiflist(table) == []
+
+
+def test_split_batch_single_spaced_name():
+    info, table = split_batch(stdout("batch-single-spaced-name"), TOKEN, 2)
+    assert parse_dominfo_name(info) == "novaops fx spaced name"
+    assert parse_domiflist(table) == SPACED
+
+
+def test_split_batch_single_unknown():
+    info, table = split_batch(stdout("batch-single-unknown"), TOKEN, 2)
+    assert parse_dominfo_name(info) is None
+    with pytest.raises(VirshParseError):
+        parse_domiflist(table)
+
+
+@pytest.mark.parametrize("cut", [0, 30, -25])
+def test_split_batch_truncated_output(cut):
+    text = stdout("batch-all")[:cut] if cut else ""
+    with pytest.raises(VirshParseError, match="stops before"):
+        split_batch(text, TOKEN, 7)
+
+
+def test_split_batch_ignores_markers_of_other_tokens():
+    text = "@@novaops:other:0@@\n" + stdout("batch-single-by-uuid")
+    info, _table = split_batch(text, TOKEN, 2)
+    assert parse_dominfo_name(info) == "novaops-fx-noif"
+
+
+def test_chunk():
+    assert chunk([]) == []
+    assert chunk(["a", "b", "c"], max_chars=100) == [["a", "b", "c"]]
+    assert chunk(["aa", "bb", "cc"], max_chars=4) == [["aa", "bb"], ["cc"]]
+    assert chunk(["toolong", "x"], max_chars=3) == [["toolong"], ["x"]]
+    names = ["n%03d" % i for i in range(1000)]
+    chunks = chunk(names, max_chars=1000, weight=lambda n: len(n) + 80)
+    assert sum(chunks, []) == names
+    assert all(sum(len(n) + 80 for n in c) <= 1000 for c in chunks)

@@ -15,11 +15,12 @@ declare -a rows=()
 
 phase() {
   local name="$1"; shift
-  local start ms
+  local start ms status=ok
   start=$(date +%s%N)
-  "$@" > "$root/.cache/bench-${name// /-}.log" 2>&1
+  # A failing phase is recorded as such; the benchmark goes on.
+  "$@" > "$root/.cache/bench-${name// /-}.log" 2>&1 || status="FAILED (see .cache/bench-${name// /-}.log)"
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  rows+=("| $name | $((ms / 1000)).$(( (ms % 1000) / 100 )) |")
+  rows+=("| $name | $((ms / 1000)).$(( (ms % 1000) / 100 )) | $status |")
 }
 
 trap 'molecule destroy -s default >/dev/null 2>&1 || true' EXIT
@@ -43,8 +44,8 @@ phase destroy molecule destroy -s default
   echo
   echo "## $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(free -g | awk '/^Mem/ {print $2}') GiB, $(uname -m)"
   echo
-  echo "| phase | seconds |"
-  echo "| --- | --- |"
+  echo "| phase | seconds | result |"
+  echo "| --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
 } >> "$results"
 tail -n $(( ${#rows[@]} + 4 )) "$results"

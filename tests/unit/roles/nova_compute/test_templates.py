@@ -12,7 +12,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
@@ -68,19 +67,12 @@ CASES = {
 }
 
 
-def render(tmp_path, os_vars, variables):
+def render(run_case_playbook, tmp_path, os_vars, variables):
     case = dict(BASE)
     case.update(variables)
-    case_file = tmp_path / "case.yml"
-    case_file.write_text(yaml.safe_dump(case))
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    result = subprocess.run(
-        [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", os.path.join(HERE, "render.yml"),
-         "-e", "case_file=%s os_vars=%s out=%s" % (case_file, os_vars, tmp_path),
-         "-e", "ansible_python_interpreter=%s" % sys.executable],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "SECRET" not in result.stdout + result.stderr
+    rc, output = run_case_playbook("render.yml", case, tmp_path, os_vars=os_vars, out=tmp_path)
+    assert rc == 0, output
+    assert "SECRET" not in output
     text = (tmp_path / "nova.conf").read_text()
     parser = configparser.ConfigParser(interpolation=None, default_section="__none__")
     parser.optionxform = str
@@ -89,11 +81,11 @@ def render(tmp_path, os_vars, variables):
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
+def rendered(tmp_path_factory, run_case_playbook):
     out = {}
     for name, (os_vars, variables) in CASES.items():
         tmp = tmp_path_factory.mktemp(name)
-        out[name] = render(tmp, os_vars, variables) + (tmp,)
+        out[name] = render(run_case_playbook, tmp, os_vars, variables) + (tmp,)
     return out
 
 

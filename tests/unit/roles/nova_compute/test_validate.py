@@ -1,16 +1,7 @@
 """The role's pre-change checks, run through Ansible: bad input fails with a
 message that names the variable and never shows a secret."""
 
-import os
-import subprocess
-import sys
-
 import pytest
-import yaml
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
-BIN = os.path.dirname(sys.executable)
 
 GOOD = {
     "nova_compute_transport_url": "rabbit://nova:RABBIT_SECRET@controller:5672/",
@@ -24,25 +15,17 @@ GOOD = {
 }
 
 
-def run_check(tmp_path, **changes):
+def run_check(run_case_playbook, tmp_path, **changes):
     case = dict(GOOD)
     case.update(changes)
-    case_file = tmp_path / "case.yml"
-    case_file.write_text(yaml.safe_dump(case))
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    result = subprocess.run(
-        [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", os.path.join(HERE, "check.yml"),
-         "-e", "case_file=%s os_vars=Debian" % case_file,
-         "-e", "ansible_python_interpreter=%s" % sys.executable],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    output = result.stdout + result.stderr
+    rc, output = run_case_playbook("check.yml", case, tmp_path, os_vars="Debian")
     for secret in ("RABBIT_SECRET", "PLACEMENT_SECRET", "DB_SECRET"):
         assert secret not in output
-    return result.returncode, output
+    return rc, output
 
 
-def test_good_settings_pass(tmp_path):
-    rc, output = run_check(tmp_path)
+def test_good_settings_pass(tmp_path, run_case_playbook):
+    rc, output = run_check(run_case_playbook, tmp_path)
     assert rc == 0, output
 
 
@@ -60,7 +43,7 @@ def test_good_settings_pass(tmp_path):
     ({"nova_compute_console": "spice", "nova_compute_nova_conf_overrides": {"vnc": {"enabled": True}}},
      "VNC and SPICE are both enabled"),
 ])
-def test_bad_settings_fail_naming_the_variable(tmp_path, changes, fragment):
-    rc, output = run_check(tmp_path, **changes)
+def test_bad_settings_fail_naming_the_variable(tmp_path, run_case_playbook, changes, fragment):
+    rc, output = run_check(run_case_playbook, tmp_path, **changes)
     assert rc != 0
     assert fragment in output, output

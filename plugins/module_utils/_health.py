@@ -22,11 +22,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import time
 from urllib.parse import unquote, urlencode
 
 LAYERS = ("kvm", "qemu", "libvirt", "nova_compute", "control_plane")
 OK, FAILED, WARNING, SKIPPED = "ok", "failed", "warning", "skipped"
 MASK = "********"
+# /proc/stat's btime has whole seconds: a nova.conf written in the second
+# nova-compute started is not "newer".
+RESTART_PENDING_SLACK = 2.0
 DEFAULT_BROKER_PORT = 5672  # oslo.messaging's rabbit driver: host.port or 5672
 DEFAULT_BROKER_HOST = "localhost"  # kombu's default host for a URL without one
 DEFAULT_TRANSPORT_URL = "rabbit://"  # oslo.messaging's default [DEFAULT] transport_url
@@ -210,6 +214,23 @@ def parse_proc_stat(text):
     if not sep or not open_paren or len(fields) < 2 or not pid.strip().isdigit():
         raise HealthParseError("not a /proc/PID/stat line: %r" % text[:100])
     return {"pid": int(pid), "comm": comm, "state": fields[0], "ppid": int(fields[1])}
+
+
+def process_start_time(stat_text, proc_stat_text, clock_ticks):
+    """When a process started, in seconds since the epoch.
+
+    ``/proc/PID/stat`` field 22 is the start time in clock ticks after boot;
+    ``/proc/stat``'s ``btime`` is the boot time.  None when either is missing.
+    """
+    fields = stat_text.rpartition(")")[2].split()
+    match = re.search(r"^btime (\d+)$", proc_stat_text, re.M)
+    if len(fields) < 20 or not fields[19].isdigit() or not match:
+        return None
+    return int(match.group(1)) + int(fields[19]) / float(clock_ticks)
+
+
+def _utc(epoch):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def process_table(entries, own_ns=None):
@@ -707,12 +728,14 @@ def judge_kvm(dev, virt_type, cpu_flag=None, modules=None, accels=None):
                  "virt_type = kvm but %s is not usable (%s)" % (where, why), evidence)
 
 
-def judge_qemu(qemu, active_domains, compared_reason=None):
+def judge_qemu(qemu, active_domains, compared_reason=None, crashed=None):
     """The ``qemu`` layer: one live QEMU process per active libvirt domain.
 
     ``qemu``: ``qemu_processes()`` output.  ``active_domains``: names libvirt
     lists as active (running or paused), or None when libvirt did not answer
-    or is remote (``compared_reason`` says which).
+    or is remote (``compared_reason`` says which).  ``crashed``: names of the
+    domains libvirt keeps shut off because their QEMU died without shutting
+    down (shut off, reason crashed: killed, out of memory, a QEMU bug).
     """
     guests = qemu["guests"]
     named = {}
@@ -726,7 +749,7 @@ def judge_qemu(qemu, active_domains, compared_reason=None):
     }
     count = "%d qemu process%s" % (len(guests), "" if len(guests) == 1 else "es")
     if active_domains is None:
-        evidence["missing"] = evidence["unknown"] = None
+        evidence["missing"] = evidence["unknown"] = evidence["crashed"] = None
         if guests:
             return layer("qemu", OK, "not_compared",
                          "%s running (guests alive); not compared with libvirt: %s" % (count, compared_reason),
@@ -737,10 +760,16 @@ def judge_qemu(qemu, active_domains, compared_reason=None):
     unknown = sorted(n for n in named if n not in active_domains)
     evidence["missing"] = missing
     evidence["unknown"] = [{"name": n, "pids": named[n]} for n in unknown]
+    evidence["crashed"] = sorted(crashed or [])
     if missing:
         return layer("qemu", FAILED, "qemu_missing",
                      "libvirt lists %s as active but no qemu process runs for %s" % (
                          ", ".join(missing), "it" if len(missing) == 1 else "them"), evidence)
+    if evidence["crashed"]:
+        return layer("qemu", FAILED, "qemu_crashed",
+                     "the qemu process of %s died: libvirt shows %s shut off (crashed)" % (
+                         ", ".join(evidence["crashed"]), "it" if len(evidence["crashed"]) == 1 else "them"),
+                     evidence)
     if unknown:
         return layer("qemu", WARNING, "qemu_unknown",
                      "%s; libvirt does not list %s" % (count, ", ".join(str(n) for n in unknown)), evidence)
@@ -818,7 +847,7 @@ def first_line(text):
     return ""
 
 
-def judge_nova_compute(unit_id, unit, processes, nova_conf, bus):
+def judge_nova_compute(unit_id, unit, processes, nova_conf, bus, times=None):
     """The ``nova_compute`` layer: the unit runs and holds a message-bus connection.
 
     ``unit``: systemctl show props of the service, or None without systemd.
@@ -827,6 +856,10 @@ def judge_nova_compute(unit_id, unit, processes, nova_conf, bus):
     ``nova_conf``: ``{path, readable, error}``.  ``bus``: ``{transport_url
     (masked), brokers: [{host, port, addresses, error}], connections}`` or
     None when transport_url could not be read (with ``bus_error``).
+    ``times``: ``{nova_conf_changed, started}`` (seconds since the epoch, or
+    None): nova.conf's mtime and when the running nova-compute started; a
+    connected nova-compute older than its nova.conf is a warning (the change
+    is not in effect until a restart).
     """
     evidence = {
         "unit": unit_id,
@@ -901,6 +934,14 @@ def judge_nova_compute(unit_id, unit, processes, nova_conf, bus):
     if not established:
         return layer("nova_compute", FAILED, "no_bus_connection",
                      "running but has no message-bus connection (RabbitMQ at %s)" % brokers, evidence)
+    changed, started = (times or {}).get("nova_conf_changed"), (times or {}).get("started")
+    if changed is not None and started is not None:
+        evidence["started"], evidence["nova_conf_changed"] = _utc(started), _utc(changed)
+        if changed > started + RESTART_PENDING_SLACK:
+            return layer("nova_compute", WARNING, "restart_pending",
+                         "%s, %s; but %s changed at %s, after it started (%s): the change is not in effect" % (
+                             running, via, nova_conf["path"], evidence["nova_conf_changed"], evidence["started"]),
+                         evidence)
     return layer("nova_compute", OK, "connected", "%s, %s" % (running, via), evidence)
 
 
@@ -999,6 +1040,13 @@ def _action(name, code, ev, ctx):
             return ("libvirt believes %s running, but no qemu process exists: the guest is gone" % ", ".join(missing),
                     "read /var/log/libvirt/qemu/%s.log, then virsh destroy and start the domain "
                     "(or openstack server reboot --hard)" % (missing[0] if missing else "DOMAIN"))
+        if code == "qemu_crashed":
+            crashed = ev.get("crashed") or []
+            return ("the guest %s is down: its qemu process died without a shutdown (killed, out of memory "
+                    "or a QEMU fault); the other guests are not affected" % ", ".join(crashed),
+                    "read /var/log/libvirt/qemu/%s.log and the kernel log (dmesg | grep -iE 'oom|killed'), then "
+                    "start it again: openstack server start (virsh start for a domain Nova does not manage)"
+                    % (crashed[0] if crashed else "DOMAIN"))
         unknown = ", ".join(u["name"] or "?" for u in ev.get("unknown") or [])
         return ("qemu processes run that this node's libvirt does not list (%s): another libvirt instance "
                 "or a leftover" % unknown,
@@ -1079,6 +1127,12 @@ def _action(name, code, ev, ctx):
         if code == "no_bus_connection":
             return ("nova-compute runs but holds no connection to the message bus: the control plane cannot "
                     "reach it", unreachable)
+        if code == "restart_pending":
+            return ("nova-compute runs with an older nova.conf than the one on disk (%s changed at %s, after "
+                    "nova-compute started at %s): the change takes effect at the next restart" % (
+                        (ev.get("nova_conf") or {}).get("path"), ev.get("nova_conf_changed"), ev.get("started")),
+                    "review the change (a hand edit? ansible-playbook playbooks/site.yml --check --diff shows it), "
+                    "then apply the managed file with site.yml, which restarts nova-compute only if needed")
         if code == "bus_unknown":
             return ("nova-compute runs, but its message-bus connection could not be judged",
                     "run the check as root (become: true) so nova.conf can be read")

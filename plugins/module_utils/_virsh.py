@@ -112,6 +112,38 @@ def parse_name_list(text):
     return [line for line in text.split("\n") if line]
 
 
+# virDomainShutoffReason (libvirt-domain.h): why a domain is shut off.
+SHUTOFF_REASONS = {0: "unknown", 1: "shutdown", 2: "destroyed", 3: "crashed", 4: "migrated", 5: "saved",
+                   6: "failed", 7: "from snapshot", 8: "daemon"}
+SHUTOFF = 5  # virDomainState VIR_DOMAIN_SHUTOFF
+
+
+def parse_domstats_state(text):
+    """Parse ``virsh domstats --state`` into ``{name: {"state": int, "reason": int}}``.
+
+    virsh prints one block per domain::
+
+        Domain: 'instance-0000002a'
+          state.state=5
+          state.reason=3
+
+    (state 5 is shut off, reason 3 crashed: QEMU died without a shutdown).
+    """
+    domains = {}
+    current = None
+    for line in text.splitlines():
+        match = re.match(r"^Domain: '(.*)'$", line)
+        if match:
+            current = domains.setdefault(match.group(1), {})
+            continue
+        match = re.match(r"^\s+state\.(state|reason)=(\d+)$", line)
+        if match:
+            if current is None:
+                raise VirshParseError("domstats value before any Domain line: %r" % line)
+            current[match.group(1)] = int(match.group(2))
+    return domains
+
+
 def quote(arg):
     """Quote one argument for virsh's command-string tokenizer.
 

@@ -17,8 +17,11 @@ description:
     still V(ok) when nova.conf's C([libvirt] virt_type) is V(qemu) (TCG), and V(failed) when it is V(kvm).
   - B(qemu) - one live QEMU process per domain libvirt lists as active (running or paused), found in
     C(/proc) by its C(-name guest=NAME) argument. A domain libvirt calls active without a QEMU process
-    fails the layer. QEMU processes keep running when nova-compute or libvirt stop, so they are also
-    reported when libvirt does not answer, and they make RV(diagnosis.guests_running).
+    fails the layer, and so does a domain libvirt shows shut off with the reason V(crashed) (its QEMU
+    process died without shutting down - killed, out of memory; asked with C(virsh domstats --state
+    --list-shutoff) only when inactive domains exist). QEMU processes keep running when nova-compute or
+    libvirt stop, so they are also reported when libvirt does not answer, and they make
+    RV(diagnosis.guests_running).
   - B(libvirt) - the daemon (monolithic C(libvirtd) or modular C(virtqemud), with their sockets) is
     active and C(virsh -c URI version) answers within O(timeout); the domains are listed in the same
     C(virsh) process.
@@ -26,6 +29,8 @@ description:
     an ESTABLISHED TCP connection to a host and port of nova.conf's C(transport_url) (resolved with the
     system resolver), read from C(ss -tnpH) or, without C(ss), from C(/proc/PID/net/tcp) and the
     process's socket file descriptors. The password of the URL is never returned.
+  - A connected nova-compute whose nova.conf changed after it started is a V(warning) (V(restart_pending))
+    because the running service does not use the file on disk yet.
   - B(control_plane) - with credentials (O(auth_url) or O(cloud)), the Compute API's C(os-services)
     entry of this host's nova-compute is V(up) and V(enabled). Plain HTTPS to keystone v3 and Nova,
     no OpenStack SDK needed. Skipped without credentials.
@@ -234,11 +239,13 @@ layers:
     qemu:
       description:
         - "Codes: V(all_present), V(no_guests), V(not_compared) (libvirt did not answer or the URI is remote:
-          ok), V(qemu_missing) (failed), V(qemu_unknown) (warning: QEMU processes libvirt does not list)."
+          ok), V(qemu_missing), V(qemu_crashed) (failed), V(qemu_unknown) (warning: QEMU processes libvirt
+          does not list)."
         - "Evidence: C(processes) (C([{name, pid, uuid, accel}]) in this PID namespace), C(defunct) (zombie
           QEMU processes C([{pid, comm}])), C(other_namespaces) (C([{name, pid}])), C(libvirt_active)
           (active domain names, null when not compared), C(missing) (active domains without a process),
-          C(unknown) (C([{name, pids}]))."
+          C(unknown) (C([{name, pids}])), C(crashed) (domains shut off because their QEMU died, null when not
+          compared)."
       type: dict
       sample:
         name: qemu
@@ -247,7 +254,7 @@ layers:
         summary: "1 qemu process running (guests alive); not compared with libvirt: libvirt does not answer"
         evidence: {processes: [{name: instance-0000002a, pid: 4242, uuid: 9b4d0c1e-0d64-4b6e-9f0a-1f0e1b2c3d4e,
                    accel: kvm}], defunct: [], other_namespaces: [], libvirt_active: null, missing: null,
-                   unknown: null}
+                   unknown: null, crashed: null}
     libvirt:
       description:
         - "Codes: V(answering), V(down) (daemon and sockets stopped), V(unit_failed), V(timeout),
@@ -270,14 +277,16 @@ layers:
         - "Codes: V(connected), V(not_installed), V(unit_not_loaded), V(not_running), V(unit_failed),
           V(activating) (Type=notify unit still waiting for nova-conductor), V(restarting) (it exits and
           systemd restarts it), V(stopping), V(no_bus_connection) (all failed), V(bus_unknown) (warning:
-          transport_url not read)."
+          transport_url not read), V(restart_pending) (warning: connected, but nova.conf changed after
+          nova-compute started - a hand edit or a change not applied yet)."
         - "Evidence: C(unit), C(state) (its C(systemctl show) properties, null without systemd),
           C(processes) (C([{pid, name}]): main PID and descendants), C(nova_conf) (C({path, exists,
           readable, error})), C(transport_url) (password masked), C(brokers) (C([{host, port, addresses,
           error}])), C(connections) (C([{broker, state, local, peer, pid}]) of those processes to the
           brokers, from C(source)), C(source) (V(ss) or V(/proc)), C(connected) (bool, null when not judged),
           C(transport_url_error) (why the connection was not judged), C(systemd) (why systemd could not be
-          asked, only without systemd)."
+          asked, only without systemd), C(started) and C(nova_conf_changed) (UTC times of the main process's
+          start and of nova.conf's last change, when nova-compute runs connected)."
       type: dict
       sample:
         name: nova_compute
@@ -358,8 +367,11 @@ from ansible.module_utils.urls import open_url
 
 from ansible_collections.novaops.compute.plugins.module_utils import _health as health
 from ansible_collections.novaops.compute.plugins.module_utils._virsh import (
+    SHUTOFF,
+    SHUTOFF_REASONS,
     VirshParseError,
     build_batch,
+    parse_domstats_state,
     parse_name_list,
     split_batch,
 )
@@ -467,6 +479,20 @@ class Host:
     def exists(self, path):
         return os.path.exists(path)
 
+    def mtime(self, path):
+        try:
+            return os.stat(path).st_mtime
+        except OSError:
+            return None
+
+    def process_started(self, pid):
+        """When PID started (seconds since the epoch), from /proc/PID/stat and /proc/stat's btime."""
+        stat = self._read("%s/%d/stat" % (self.proc, pid))
+        boot = self._read(self.proc + "/stat")
+        if stat is None or boot is None:
+            return None
+        return health.process_start_time(stat, boot, os.sysconf("SC_CLK_TCK"))
+
     def hostname(self):
         return socket.gethostname()
 
@@ -537,6 +563,24 @@ def ask_libvirt(module, uri, timeout):
     result.update(answered=True, version=version, defined=parse_name_list(defined),
                   active=parse_name_list(active))
     return result
+
+
+def ask_crashed(module, uri, timeout, inactive):
+    """Names of the inactive domains libvirt shows shut off because their QEMU died (reason crashed)."""
+    if not inactive:
+        return []
+    virsh = module.get_bin_path("virsh")
+    rc, out, err = module.run_command(
+        _bounded(module, [virsh, "-c", uri, "domstats", "--state", "--list-shutoff"], timeout))
+    if rc != 0:
+        return []
+    try:
+        states = parse_domstats_state(out)
+    except VirshParseError:
+        return []
+    return sorted(name for name, st in states.items()
+                  if name in inactive and st.get("state") == SHUTOFF
+                  and SHUTOFF_REASONS.get(st.get("reason")) == "crashed")
 
 
 def read_connections(module, host, processes):
@@ -735,14 +779,21 @@ def check_node(module, host, cp_settings):
         reason = "the URI %s is remote" % params["uri"]
     elif not virsh.get("answered"):
         reason = "libvirt does not answer"
-    layers["qemu"] = health.judge_qemu(qemu, active, reason)
+    crashed = None
+    if active is not None:
+        inactive = set(virsh.get("defined") or []) - set(active)
+        crashed = ask_crashed(module, params["uri"], timeout, inactive)
+    layers["qemu"] = health.judge_qemu(qemu, active, reason, crashed)
     layers["libvirt"] = health.judge_libvirt(params["uri"], virsh, lv_unit_props, daemons)
     if lv_unit_props is None:
         layers["libvirt"]["evidence"]["systemd"] = systemd_error
 
     processes = health.service_processes(table, nova_unit, health.NOVA_COMPUTE_COMMAND)
     bus = bus_evidence(module, host, conf, nova_conf, processes)
-    layers["nova_compute"] = health.judge_nova_compute(service, nova_unit, processes, nova_conf, bus)
+    # a nova.conf newer than the running nova-compute: a change not in effect yet
+    times = {"nova_conf_changed": host.mtime(params["nova_conf"]),
+             "started": host.process_started(processes[0]["pid"]) if processes else None}
+    layers["nova_compute"] = health.judge_nova_compute(service, nova_unit, processes, nova_conf, bus, times)
     layers["nova_compute"]["evidence"]["source"] = bus.get("source")
     if nova_unit is None:
         layers["nova_compute"]["evidence"]["systemd"] = systemd_error

@@ -609,6 +609,19 @@ def test_judge_qemu_not_compared_keeps_the_guests():
     assert lay["summary"].startswith("1 qemu process running (guests alive)")
 
 
+def test_judge_qemu_crashed_domain_fails_the_layer():
+    qemu = h.qemu_processes(table("bed"))
+    lay = h.judge_qemu(qemu, [], crashed=["instance-0000002a"])
+    assert (lay["status"], lay["code"]) == ("failed", "qemu_crashed")
+    assert lay["evidence"]["crashed"] == ["instance-0000002a"]
+    diagnosis = h.diagnose({"qemu": lay})
+    assert diagnosis["failed_layer"] == "qemu"
+    assert "instance-0000002a is down" in diagnosis["explanation"]
+    assert "/var/log/libvirt/qemu/instance-0000002a.log" in diagnosis["action"]
+    # not compared (libvirt silent): nothing is called crashed
+    assert h.judge_qemu(qemu, None, "libvirt does not answer")["evidence"]["crashed"] is None
+
+
 def test_judge_qemu_no_guests():
     lay = h.judge_qemu(h.qemu_processes(table("bed")), [])
     assert (lay["status"], lay["code"]) == ("ok", "no_guests")
@@ -675,7 +688,7 @@ def test_judge_libvirt_failed_unit_and_missing_virsh():
     assert (lay["status"], lay["code"]) == ("failed", "virsh_missing")
 
 
-def nova_layer(where, resolved, unit=True, conf_text=None, source="ss"):
+def nova_layer(where, resolved, unit=True, conf_text=None, source="ss", times=None):
     """The nova_compute layer from one capture, as the module builds it."""
     units = h.parse_systemctl_show(stdout(where, "systemctl-show-auto"))
     props = units.get("nova-compute.service") if unit else None
@@ -687,7 +700,7 @@ def nova_layer(where, resolved, unit=True, conf_text=None, source="ss"):
     bus = {"transport_url": parsed["masked"], "brokers": brokers, "source": source,
            "connections": h.broker_connections(h.parse_ss(stdout(where, "ss")), brokers, pids)}
     nova_conf = {"path": "/etc/nova/nova.conf", "exists": True, "readable": True, "error": None}
-    return h.judge_nova_compute("nova-compute.service", props, processes, nova_conf, bus)
+    return h.judge_nova_compute("nova-compute.service", props, processes, nova_conf, bus, times)
 
 
 LOOPBACK = {"localhost": ["127.0.0.1", "::1"], "127.0.0.2": ["127.0.0.2"]}
@@ -709,6 +722,34 @@ def test_judge_nova_compute_scenarios(where, status, code, connected):
     assert (lay["status"], lay["code"], lay["evidence"]["connected"]) == (status, code, connected)
     for secret in ("test-only-rabbit-pw", "novaops-capture-secret"):
         assert secret not in json.dumps(lay)
+
+
+def test_nova_conf_newer_than_the_running_nova_compute_is_a_warning():
+    started = 1795544459.5  # 2026-11-24T18:20:59Z
+    resolved = {"controller": ["10.89.77.10"]}
+    lay = nova_layer("bed", resolved, times={"nova_conf_changed": started + 600, "started": started})
+    assert (lay["status"], lay["code"]) == ("warning", "restart_pending")
+    assert lay["evidence"]["started"] == "2026-11-24T18:20:59Z"
+    assert lay["evidence"]["nova_conf_changed"] == "2026-11-24T18:30:59Z"
+    assert lay["summary"].endswith("but /etc/nova/nova.conf changed at 2026-11-24T18:30:59Z, after it started "
+                                   "(2026-11-24T18:20:59Z): the change is not in effect")
+    diagnosis = h.diagnose({"nova_compute": lay})
+    assert diagnosis["failed_layer"] is None and diagnosis["warnings"] == ["nova_compute"]
+    assert "takes effect at the next restart" in diagnosis["explanation"]
+    assert "site.yml --check --diff" in diagnosis["action"]
+    # written in the second it started (btime has whole seconds), or before: fine
+    for changed in (started + 1.5, started - 3600):
+        lay = nova_layer("bed", resolved, times={"nova_conf_changed": changed, "started": started})
+        assert (lay["status"], lay["code"]) == ("ok", "connected")
+    # unknown times: not judged
+    assert nova_layer("bed", resolved, times={"nova_conf_changed": None, "started": started})["code"] == "connected"
+
+
+def test_process_start_time():
+    stat = "8524 (nova-compute) S 1 8524 8524 0 -1 4194560 " + " ".join(["0"] * 8) + " 20 0 1 0 123456 0 0"
+    assert h.process_start_time(stat, "cpu 1 2 3\nbtime 1795400000\nprocesses 9\n", 100) == 1795400000 + 1234.56
+    assert h.process_start_time(stat, "cpu 1 2 3\n", 100) is None
+    assert h.process_start_time("8524 (x) S 1", "btime 1\n", 100) is None
 
 
 def test_judge_nova_compute_summaries():

@@ -10,11 +10,13 @@ import os
 import pytest
 
 from ansible_collections.novaops.compute.plugins.module_utils._virsh import (
+    SHUTOFF_REASONS,
     VirshParseError,
     build_batch,
     chunk,
     parse_dominfo_name,
     parse_domiflist,
+    parse_domstats_state,
     parse_name_list,
     port_id_prefix,
     quote,
@@ -313,3 +315,21 @@ def test_chunk():
     chunks = chunk(names, max_chars=1000, weight=lambda n: len(n) + 80)
     assert sum(chunks, []) == names
     assert all(sum(len(n) + 80 for n in c) <= 1000 for c in chunks)
+
+
+def test_parse_domstats_state_of_a_killed_guest():
+    # virsh domstats --state --list-shutoff on the bed after kill -9 of the guest's qemu
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "health", "bed-guest-crashed",
+                        "virsh-domstats-shutoff.txt")
+    with open(path, encoding="utf-8") as f:
+        states = parse_domstats_state(f.read())
+    assert states == {"bed-guest-tap": {"state": 5, "reason": 3}}  # shut off, crashed
+    assert SHUTOFF_REASONS[states["bed-guest-tap"]["reason"]] == "crashed"
+
+
+def test_parse_domstats_state_several_and_empty():
+    text = "Domain: 'a b'\n  state.state=5\n  state.reason=1\n\nDomain: 'c'\n  state.state=1\n  state.reason=1\n\n"
+    assert parse_domstats_state(text) == {"a b": {"state": 5, "reason": 1}, "c": {"state": 1, "reason": 1}}
+    assert parse_domstats_state("") == {}
+    with pytest.raises(VirshParseError):
+        parse_domstats_state("  state.state=5\n")

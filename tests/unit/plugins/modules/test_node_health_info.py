@@ -56,6 +56,9 @@ class FakeHost:
         self.files = files
         self.resolved = resolved
         self.name = hostname
+        # not captured: tests that need them set them
+        self.mtimes = {}
+        self.started = {}
 
     def pids(self):
         return sorted(self.procs)
@@ -91,6 +94,12 @@ class FakeHost:
     def exists(self, path):
         return path in self.files
 
+    def mtime(self, path):
+        return self.mtimes.get(path)
+
+    def process_started(self, pid):
+        return self.started.get(pid)
+
     def hostname(self):
         return self.name
 
@@ -124,11 +133,11 @@ def node(where):
         conf = load("host", "nova.conf")
         return FakeHost("host", HOST_DEV, HOST_KVM["kernel_modules"], {"/etc/nova/nova.conf": conf},
                         {"localhost": (["127.0.0.1"], None), "127.0.0.2": (["127.0.0.2"], None)}, "vm")
-    if where == "bed":
+    if where.startswith("bed"):
         # /dev/kvm was not captured on the bed: the host's device state stands in
-        return FakeHost("bed", HOST_DEV, HOST_KVM["kernel_modules"],
-                        {"/etc/nova/nova.conf": load("bed", "nova.conf")},
-                        {"controller": (resolved_controller(), None)}, load("bed", "hostname.txt").strip())
+        return FakeHost(where, HOST_DEV, HOST_KVM["kernel_modules"],
+                        {"/etc/nova/nova.conf": load(where, "nova.conf")},
+                        {"controller": (resolved_controller(), None)}, load(where, "hostname.txt").strip())
     # what the module itself read from the real device and resolver in that scenario
     real = module_run(where.split("/", 1)[1])["layers"]
     kvm = real["kvm"]["evidence"]
@@ -280,6 +289,31 @@ def test_bed_healthy_with_the_compute_api(fake, monkeypatch):
     assert "test-only-rabbit-pw" not in dumped and "test-only-admin-pw" not in dumped
     assert out.result["layers"]["nova_compute"]["evidence"]["transport_url"] == (
         "rabbit://nova:********@controller:5672/")
+
+
+def test_bed_guest_whose_qemu_was_killed(fake):
+    """kill -9 of bed-guest-tap's qemu on the bed: libvirt shows it shut off (crashed)."""
+    fake.use("bed-guest-crashed")
+    out = run({})
+    assert not out.failed
+    assert shape(out.result) == shape(module_run("bed-guest-crashed"))
+    qemu = out.result["layers"]["qemu"]
+    assert (qemu["status"], qemu["code"]) == ("failed", "qemu_crashed")
+    assert qemu["evidence"]["crashed"] == ["bed-guest-tap"]
+    assert qemu["summary"] == "the qemu process of bed-guest-tap died: libvirt shows it shut off (crashed)"
+    diagnosis = out.result["diagnosis"]
+    assert diagnosis["failed_layer"] == "qemu"
+    assert diagnosis["explanation"].startswith("the guest bed-guest-tap is down")
+    assert diagnosis["action"].startswith("read /var/log/libvirt/qemu/bed-guest-tap.log")
+    assert [g["name"] for g in diagnosis["guests_running"]] == ["bed-guest-bridge"]
+    # domstats only because an inactive domain exists
+    assert fake.calls[-2][4:] == ["/usr/bin/virsh", "-c", "qemu:///system", "domstats", "--state", "--list-shutoff"]
+
+
+def test_domstats_is_not_asked_without_inactive_domains(fake):
+    fake.use("bed")
+    run({})
+    assert not any("domstats" in call for call in fake.calls)
 
 
 def test_bed_cloud_from_clouds_yaml_and_a_rejected_token(fake, monkeypatch):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
 from urllib.parse import urlsplit
 
@@ -34,6 +35,9 @@ _SECRET_OPTION = re.compile(
 )
 _URL_CREDENTIALS = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@,\s]*:)(?P<pw>[^@\s]*)(?P<at>@)",
                               re.IGNORECASE)
+# A URL someone forgot the scheme of ("nova:PASSWORD@ctl1:5672/") still
+# carries the password.
+_BARE_CREDENTIALS = re.compile(r"^(?P<head>[^:/@,\s]*:)(?P<pw>[^@\s]*)(?P<at>@)")
 
 # Names removed from Nova (still found in old notes and blog posts) that a
 # running Nova 26 silently ignores, with what to use instead. Deprecated
@@ -68,6 +72,8 @@ def mask_url(url):
     text = str(url)
     # Credentials after the first one in a multi-host URL have no scheme.
     text = re.sub(r"(,[^:/@,\s]*:)[^@,\s]*(@)", r"\1" + MASK + r"\2", text)
+    if "://" not in text:
+        text = _BARE_CREDENTIALS.sub(lambda m: m.group("head") + MASK + m.group("at"), text)
     return _URL_CREDENTIALS.sub(lambda m: m.group("head") + MASK + m.group("at"), text)
 
 
@@ -116,8 +122,26 @@ def ini_value(value):
 # Settings checks
 # --------------------------------------------------------------------------
 
+def _number(value, whole=False):
+    """``value`` as an int or float, else None.
+
+    Numeric strings count: ``-e nova_compute_cpu_allocation_ratio=8.0`` on
+    the command line gives the string '8.0'. Booleans, NaN and infinity do not.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        pattern = r"[+-]?\d+" if whole else r"[+-]?(\d+(\.\d*)?|\.\d+)"
+        if not re.fullmatch(pattern, value.strip()):
+            return None
+        return int(value) if whole else float(value)
+    if isinstance(value, int) or (isinstance(value, float) and not whole and math.isfinite(value)):
+        return value
+    return None
+
+
 def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return _number(value) is not None
 
 
 def _ip(value):
@@ -205,17 +229,17 @@ def check_database_url(name, url):
 def _check_ratio(name, value):
     if value is None:
         return []
-    if not _is_number(value):
+    if _number(value) is None:
         return ["%s must be a number, got %r" % (name, value)]
-    if value <= 0:
+    if _number(value) <= 0:
         return ["%s must be greater than 0, got %s" % (name, value)]
     return []
 
 
 def _check_nonnegative_int(name, value):
-    if not isinstance(value, int) or isinstance(value, bool):
+    if _number(value, whole=True) is None:
         return ["%s must be a whole number, got %r" % (name, value)]
-    if value < 0:
+    if _number(value, whole=True) < 0:
         return ["%s must be 0 or more, got %s" % (name, value)]
     return []
 
@@ -305,7 +329,7 @@ def check_settings(settings, facts=None, known_filters=None):
             errors += _check_nonnegative_int(name, s[name])
     reserved = s.get("nova_compute_reserved_host_memory_mb")
     memtotal = facts.get("memtotal_mb")
-    if _is_number(reserved) and _is_number(memtotal) and reserved >= memtotal:
+    if _is_number(reserved) and _is_number(memtotal) and _number(reserved) >= _number(memtotal):
         errors.append("nova_compute_reserved_host_memory_mb (%s) is not less than the node's memory "
                       "(%s MB): no memory would be left for guests" % (reserved, memtotal))
 

@@ -41,11 +41,20 @@ def test_good_settings_pass():
     assert errors_for() == []
 
 
+def test_numbers_from_the_command_line_pass():
+    """-e nova_compute_cpu_allocation_ratio=8.0 gives Ansible the string '8.0'."""
+    assert errors_for(cpu_allocation_ratio="8.0", ram_allocation_ratio="1", reserved_host_memory_mb="1024") == []
+
+
 @pytest.mark.parametrize("changes, variable, fragment", [
     ({"cpu_allocation_ratio": -1.0}, "nova_compute_cpu_allocation_ratio", "greater than 0"),
     ({"ram_allocation_ratio": 0}, "nova_compute_ram_allocation_ratio", "greater than 0"),
     ({"disk_allocation_ratio": "lots"}, "nova_compute_disk_allocation_ratio", "must be a number"),
     ({"initial_cpu_allocation_ratio": True}, "nova_compute_initial_cpu_allocation_ratio", "must be a number"),
+    ({"cpu_allocation_ratio": "nan"}, "nova_compute_cpu_allocation_ratio", "must be a number"),
+    ({"cpu_allocation_ratio": "-2.5"}, "nova_compute_cpu_allocation_ratio", "greater than 0"),
+    ({"reserved_host_memory_mb": "1.5"}, "nova_compute_reserved_host_memory_mb", "whole number"),
+    ({"reserved_host_memory_mb": "9000"}, "nova_compute_reserved_host_memory_mb", "node's memory"),
     ({"reserved_host_memory_mb": -5}, "nova_compute_reserved_host_memory_mb", "0 or more"),
     ({"reserved_host_memory_mb": 9000}, "nova_compute_reserved_host_memory_mb", "node's memory"),
     ({"virt_type": "xen"}, "nova_compute_virt_type", "must be one of auto, kvm, qemu"),
@@ -112,6 +121,8 @@ def test_custom_filters_are_accepted():
     {"transport_url": "rabbit://nova:TOPSECRET@ctl1:99999/"},
     {"database_connection": "oracle://nova:TOPSECRET@db/nova"},
     {"transport_url": "rabbit://nova:x@ok:5672,nova:TOPSECRET@bad host:5672/"},
+    # found on the bed: a URL without its scheme still carries the password
+    {"transport_url": "nova:TOPSECRET@controller:5672/"},
 ])
 def test_errors_never_show_secrets(changes):
     errors = errors_for(**changes)
@@ -125,6 +136,8 @@ def test_errors_never_show_secrets(changes):
     ("mysql+pymysql://nova:p%40ss@db/nova", "mysql+pymysql://nova:********@db/nova"),
     ("sqlite:////var/lib/nova/nova.sqlite", "sqlite:////var/lib/nova/nova.sqlite"),
     ("rabbit://ctl1:5672/", "rabbit://ctl1:5672/"),
+    ("nova:pw@ctl1:5672/", "nova:********@ctl1:5672/"),
+    ("ctl1:5672", "ctl1:5672"),
     (None, None),
 ])
 def test_mask_url(url, expected):

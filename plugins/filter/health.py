@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright: novaops.compute contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that turn node_health_info results into the short reports
+playbooks/diagnose.yml and the nova_compute role print."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: health
+short_description: Short reports of novaops.compute.node_health_info results
+version_added: 0.1.0
+description:
+  - "C(health_report(result, host)) - the lines playbooks/diagnose.yml prints for one node - verdict, why, what
+    to do, the guests still running in qemu, then one line per layer."
+  - "C(health_line(result, host)) - the verdict in one line, for failure messages and summaries."
+  - "C(health_summary(results)) - C({healthy, unhealthy}) of a dict C({host: result}); a host without a
+    result (unreachable, the check failed) counts as unhealthy."
+positional: _input
+options:
+  _input:
+    description: A registered node_health_info result (C(health_summary) - a dict of them by host).
+    type: raw
+    required: true
+"""
+
+LAYERS = ("kvm", "qemu", "libvirt", "nova_compute", "control_plane")
+
+
+def _guests(result):
+    guests = (result.get("diagnosis") or {}).get("guests_running") or []
+    return ", ".join("%s (pid %s)" % (g.get("name") or "?", g.get("pid")) for g in guests) or "none"
+
+
+def _checked(result):
+    return isinstance(result, dict) and isinstance(result.get("diagnosis"), dict) and "layers" in result
+
+
+def health_line(result, host):
+    """One line: ``HOST: healthy`` or ``HOST: LAYER failed - why; do: action``."""
+    if not _checked(result):
+        msg = result.get("msg") if isinstance(result, dict) else None
+        return "%s: not checked%s" % (host, (" - " + msg) if msg else " (unreachable?)")
+    diagnosis = result["diagnosis"]
+    if diagnosis.get("failed_layer") is None:
+        warned = diagnosis.get("warnings") or []
+        return "%s: healthy%s" % (host, (" (warning: %s)" % ", ".join(warned)) if warned else "")
+    line = "%s: %s failed - %s" % (host, diagnosis["failed_layer"], diagnosis.get("explanation"))
+    if diagnosis.get("action"):
+        line += "; do: %s" % diagnosis["action"]
+    return line
+
+
+def health_report(result, host):
+    """The lines diagnose.yml prints for one node."""
+    if not _checked(result):
+        return [health_line(result, host)]
+    diagnosis = result["diagnosis"]
+    failed = diagnosis.get("failed_layer")
+    if failed is None:
+        verdict = "healthy" + (" (warning: %s)" % ", ".join(diagnosis["warnings"]) if diagnosis.get("warnings") else "")
+    else:
+        verdict = "UNHEALTHY - %s failed" % failed
+    lines = ["%s: %s" % (host, verdict), "  why: %s" % diagnosis.get("explanation")]
+    if diagnosis.get("action"):
+        lines.append("  do:  %s" % diagnosis["action"])
+    lines.append("  guests still running: %s" % _guests(result))
+    lines.append("  layers:")
+    layers = result["layers"]
+    for name in [n for n in LAYERS if n in layers] + sorted(set(layers) - set(LAYERS)):
+        lay = layers[name]
+        status = lay.get("status", "?")
+        lines.append("    %-14s %-8s %s" % (name, status.upper() if status == "failed" else status, lay.get("summary")))
+    return lines
+
+
+def health_summary(results):
+    """``{healthy: [host], unhealthy: [line]}`` of ``{host: result or None}``."""
+    healthy, unhealthy = [], []
+    for host, result in results.items():
+        if _checked(result) and result.get("healthy"):
+            healthy.append(host)
+        else:
+            unhealthy.append(health_line(result, host))
+    return {"healthy": healthy, "unhealthy": unhealthy}
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "health_report": health_report,
+            "health_line": health_line,
+            "health_summary": health_summary,
+        }

@@ -31,7 +31,7 @@ MOLECULE := cd $(ROOT) && $(BIN)/molecule
 help:
 	@echo "make demo       - a control plane + compute1 in podman, site.yml against them, a report"
 	@echo "make demo-clean - remove what make demo created"
-	@echo "make test       - lint, sanity, unit tests, docs, build, the Molecule scenario"
+	@echo "make test       - lint, sanity, unit tests, docs, build, the Molecule scenarios"
 	@echo "make lint | sanity | units | docs | build | image | molecule | clean"
 
 # apt packages the tool chain needs (skipped when already there).
@@ -95,10 +95,12 @@ build: collection
 image: deps
 	tools/build-base-image.sh
 
-# The real test bed: destroy, syntax, create, prepare, converge, idempotence,
-# verify, destroy (destroy runs even when a step fails).
+# The real test bed, twice (each scenario destroys what it created, even when
+# a step fails): default - a bare compute1 joins the cloud, idempotently;
+# faults - bad input changes nothing, real faults are diagnosed and healed.
 molecule: collection image
 	$(MOLECULE) test -s default
+	$(MOLECULE) test -s faults
 
 demo: collection image
 	$(MOLECULE) create -s default

@@ -2,20 +2,11 @@
 interface checks): vnc_check from the console proxy's host (the controller),
 domiflist_info on compute1."""
 
-import os
-
 import pytest
-import testinfra
 
 testinfra_hosts = ["controller"]
 
 COMPUTE_IP = "10.89.77.11"
-
-
-@pytest.fixture(scope="module")
-def compute1():
-    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
-    return testinfra.get_host("ansible://compute1", ansible_inventory=inventory)
 
 
 def vnc_check(host, args):

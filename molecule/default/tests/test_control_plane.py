@@ -2,21 +2,10 @@
 the cell mapping and the capacity placement was told about."""
 
 import json
-import os
-
-import pytest
-import testinfra
 
 testinfra_hosts = ["controller"]
 
 COMPUTE_IP = "10.89.77.11"
-
-
-@pytest.fixture(scope="module")
-def compute1():
-    # Molecule's inventory is a directory (hosts, group_vars, host_vars).
-    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
-    return testinfra.get_host("ansible://compute1", ansible_inventory=inventory)
 
 
 def openstack(host, *args):

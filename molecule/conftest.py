@@ -1,0 +1,62 @@
+"""Fixtures and helpers shared by the scenarios' testinfra tests.
+
+Every scenario runs the same bed (.config/molecule/config.yml): a controller
+and compute1. Tests reach the nodes with testinfra and run the collection's
+playbooks with ansible-playbook from this checkout, as an operator would.
+"""
+
+import os
+import re
+import subprocess
+
+import pytest
+import testinfra
+
+ROOT = os.environ["MOLECULE_PROJECT_DIRECTORY"]
+# Molecule's inventory is a directory (hosts, group_vars, host_vars).
+INVENTORY = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+# The bed's test-only secrets: no output may show them.
+SECRETS = ("test-only-rabbit-pw", "test-only-placement-pw", "test-only-admin-pw")
+
+
+def bed_host(name):
+    return testinfra.get_host("ansible://" + name, ansible_inventory=INVENTORY)
+
+
+@pytest.fixture(scope="module")
+def compute1():
+    return bed_host("compute1")
+
+
+@pytest.fixture(scope="module")
+def controller():
+    return bed_host("controller")
+
+
+def ansible_playbook(playbook, *args, inventory=INVENTORY):
+    """Run playbooks/PLAYBOOK from this checkout; return (rc, plain-text output)."""
+    # Molecule exports ANSIBLE_FORCE_COLOR: plain text is wanted here.
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    result = subprocess.run(
+        [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", inventory,
+         os.path.join(ROOT, "playbooks", playbook)] + list(args),
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    return result.returncode, re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+
+
+def recap(output, host):
+    """The PLAY RECAP line of HOST ('' when the host never ran)."""
+    lines = [line for line in output.splitlines() if re.match(r"^%s\s+:" % re.escape(host), line)]
+    return lines[-1] if lines else ""
+
+
+def assert_no_secret(output):
+    for secret in SECRETS:
+        assert secret not in output, "a test-only secret appears in the output"
+
+
+def guest_pids(host):
+    """{guest name: qemu PID} of the bed's running guests on HOST."""
+    # [q]: the pattern must not match the shell that runs pgrep
+    out = host.run("pgrep -a -f '[q]emu-system.*guest=bed-guest'").stdout
+    return {re.search(r"guest=([^,\s]+)", line).group(1): int(line.split()[0]) for line in out.splitlines()}

@@ -1,0 +1,196 @@
+"""Real faults on the converged bed, each with the two running guests:
+playbooks/diagnose.yml names the failed layer, playbooks/site.yml heals the
+node, and the guests' qemu processes are the same before and after.
+
+The cases run in order; each starts from, and returns to, a healthy node.
+"""
+
+import os
+import re
+import time
+
+import pytest
+
+from conftest import ansible_playbook, assert_no_secret, guest_pids, recap
+
+testinfra_hosts = ["compute1"]
+
+GUESTS = ["bed-guest-bridge", "bed-guest-tap"]
+LIBVIRT_UNITS = "libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket libvirtd.service"
+
+
+def diagnose(sample=None):
+    """(rc, output) of diagnose.yml for compute1; rc != 0 when the node is unhealthy.
+
+    With NOVAOPS_DIAGNOSE_SAMPLES=DIR set, the report is also kept as
+    DIR/SAMPLE.txt (README's Troubleshooting section shows them).
+    """
+    rc, output = ansible_playbook("diagnose.yml", "--limit", "compute1")
+    assert_no_secret(output)
+    samples = os.environ.get("NOVAOPS_DIAGNOSE_SAMPLES")
+    if sample and samples:
+        os.makedirs(samples, exist_ok=True)
+        with open(os.path.join(samples, sample + ".txt"), "w", encoding="utf-8") as f:
+            f.write(output)
+    return rc, output
+
+
+def report(output):
+    """The report block diagnose.yml printed for compute1 (for failure messages)."""
+    match = re.search(r"^ *compute1: (healthy|UNHEALTHY).*?(?=^\S|\Z)", output, re.M | re.S)
+    return match.group(0) if match else output[-3000:]
+
+
+def wait_healthy(timeout=120):
+    """diagnose.yml until compute1 is healthy without warnings; its output."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rc, output = diagnose()
+        if rc == 0 and "compute1: healthy\n" in output:
+            return output
+        assert time.monotonic() < deadline, "compute1 not healthy after %d s:\n%s" % (timeout, report(output))
+        time.sleep(5)
+
+
+def site(*args):
+    rc, output = ansible_playbook("site.yml", "--limit", "compute1", *args)
+    assert_no_secret(output)
+    return rc, output
+
+
+def unit_starts(host, *units):
+    """{unit: ActiveEnterTimestampMonotonic}: it changes only when the unit (re)starts."""
+    return {unit: host.check_output("systemctl show -p ActiveEnterTimestampMonotonic --value " + unit)
+            for unit in units}
+
+
+@pytest.fixture
+def guests(host):
+    """The guests' qemu PIDs before the case; the case compares them after."""
+    wait_healthy()
+    pids = guest_pids(host)
+    assert sorted(pids) == GUESTS
+    return pids
+
+
+def test_nova_compute_stopped(host, guests):
+    host.check_output("systemctl stop nova-compute")
+    rc, output = diagnose("nova-compute-stopped")
+    assert rc != 0
+    text = report(output)
+    assert "compute1: UNHEALTHY - nova_compute failed" in text, text
+    assert "why: nova-compute is stopped" in text and "2 guests still running in qemu" in text, text
+    assert "do:  start nova-compute: systemctl start nova-compute" in text, text
+    for name, pid in guests.items():
+        assert "%s (pid %d)" % (name, pid) in text, text
+    assert guest_pids(host) == guests
+
+    rc, output = site()
+    assert rc == 0, output[-3000:]
+    wait_healthy()
+    assert guest_pids(host) == guests
+
+
+def test_libvirt_stopped_with_its_sockets(host, guests):
+    host.check_output("systemctl stop " + LIBVIRT_UNITS)
+    rc, output = diagnose("libvirt-stopped")
+    assert rc != 0
+    text = report(output)
+    assert "compute1: UNHEALTHY - libvirt failed" in text, text
+    assert "libvirt's daemon and its sockets are stopped" in text, text
+    assert "do:  start libvirt's sockets: systemctl start libvirtd.socket" in text, text
+    assert guest_pids(host) == guests
+
+    rc, output = site()
+    assert rc == 0, output[-3000:]
+    wait_healthy()
+    assert guest_pids(host) == guests
+
+
+def test_rabbitmq_stopped_recovers_without_a_restart(host, controller, guests):
+    before = host.check_output("systemctl show -p MainPID -p ActiveEnterTimestampMonotonic nova-compute")
+    controller.check_output("systemctl stop rabbitmq-server")
+    try:
+        rc, output = diagnose("rabbitmq-stopped")
+        assert rc != 0
+        text = report(output)
+        assert "compute1: UNHEALTHY - nova_compute failed" in text, text
+        assert "nova-compute runs but holds no connection to the message bus" in text, text
+        assert "RabbitMQ at controller:5672 unreachable from this node" in text, text
+    finally:
+        controller.check_output("systemctl start rabbitmq-server")
+    # oslo.messaging reconnects by itself: no restart from us
+    wait_healthy()
+    assert host.check_output("systemctl show -p MainPID -p ActiveEnterTimestampMonotonic nova-compute") == before
+    assert guest_pids(host) == guests
+
+
+def test_hand_edited_nova_conf_is_restored_restarting_only_nova_compute(host, guests):
+    starts = unit_starts(host, "nova-compute", "libvirtd.service", "libvirtd.socket")
+    host.check_output("sed -i 's/^\\[DEFAULT\\]$/[DEFAULT]\\nvncserver_listen = 0.0.0.0/' /etc/nova/nova.conf")
+    assert "vncserver_listen = 0.0.0.0" in host.file("/etc/nova/nova.conf").content_string
+    # nothing failed yet: the running nova-compute still uses the old file
+    rc, output = diagnose("nova-conf-hand-edited")
+    text = report(output)
+    assert rc == 0, text
+    assert "compute1: healthy (warning: nova_compute)" in text, text
+    assert "the change takes effect at the next restart" in text, text
+
+    rc, output = site("--diff")
+    assert rc == 0, output[-3000:]
+    assert "-vncserver_listen = 0.0.0.0" in output  # the diff shows what is taken back
+    assert "changed=" in recap(output, "compute1")
+    assert "vncserver_listen" not in host.file("/etc/nova/nova.conf").content_string
+    backups = host.run("grep -l '^vncserver_listen = 0.0.0.0' /etc/nova/nova.conf.*~").stdout.split()
+    assert backups, "the hand-edited file is kept as a backup"
+    after = unit_starts(host, "nova-compute", "libvirtd.service", "libvirtd.socket")
+    assert after["nova-compute"] != starts["nova-compute"]
+    assert after["libvirtd.service"] == starts["libvirtd.service"]
+    assert after["libvirtd.socket"] == starts["libvirtd.socket"]
+    wait_healthy()
+    assert guest_pids(host) == guests
+
+
+def test_serial_rollout_stops_at_a_node_whose_nova_compute_does_not_come_back(host, controller, guests, tmp_path):
+    """compute2 comes after compute1 in the roll-out and must never be touched
+    (it does not exist: any attempt would show up as [compute2])."""
+    compute2 = tmp_path / "compute2.yml"  # a second inventory source, read after the bed's
+    compute2.write_text("nova_compute:\n  hosts:\n    compute2:\n      ansible_connection: podman\n"
+                        "      ansible_host: novaops-no-such-node\n")
+    args = ["-i", str(compute2), "-e", "nova_compute_serial=1", "-e", "nova_compute_restart_timeout=30",
+            # a change that needs a restart, while nova-compute cannot reach RabbitMQ
+            "-e", "nova_compute_cpu_allocation_ratio=8.0"]
+    controller.check_output("systemctl stop rabbitmq-server")
+    try:
+        rc, output = ansible_playbook("site.yml", *args)
+    finally:
+        controller.check_output("systemctl start rabbitmq-server")
+    assert_no_secret(output)
+    assert rc != 0
+    assert "compute1: nova-compute is activating after 30 s, not active" in output, output[-3000:]
+    assert "diagnosis: compute1: nova_compute failed - nova-compute is starting but cannot" in output
+    assert "stay as they were: compute2" in output.replace("\n        ", " ")
+    assert "[compute2]" not in output and not recap(output, "compute2")
+    assert "failed=1" in recap(output, "compute1")
+
+    rc, output = site()
+    assert rc == 0, output[-3000:]
+    wait_healthy()
+    assert guest_pids(host) == guests
+
+
+def test_guest_qemu_killed(host, guests):
+    host.check_output("kill -9 %d" % guests["bed-guest-tap"])
+    time.sleep(2)  # libvirt sees the monitor close and marks the domain crashed
+    rc, output = diagnose("guest-qemu-killed")
+    assert rc != 0
+    text = report(output)
+    assert "compute1: UNHEALTHY - qemu failed" in text, text
+    assert "the guest bed-guest-tap is down: its qemu process died" in text, text
+    assert "guests still running: bed-guest-bridge (pid %d)\n" % guests["bed-guest-bridge"] in text, text
+    assert guest_pids(host) == {"bed-guest-bridge": guests["bed-guest-bridge"]}
+
+    # site.yml does not start guests: the operator (or Nova) does
+    host.check_output("virsh -c qemu:///system start bed-guest-tap")
+    wait_healthy()
+    assert guest_pids(host)["bed-guest-bridge"] == guests["bed-guest-bridge"]

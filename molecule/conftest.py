@@ -34,9 +34,14 @@ def controller():
 
 
 def ansible_playbook(playbook, *args, inventory=INVENTORY):
-    """Run playbooks/PLAYBOOK from this checkout; return (rc, plain-text output)."""
-    # Molecule exports ANSIBLE_FORCE_COLOR: plain text is wanted here.
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    """Run playbooks/PLAYBOOK from this checkout; return (rc, plain-text output).
+
+    With the checkout's ansible.cfg, as an operator runs it (Molecule points
+    ANSIBLE_CONFIG at its own, which prints results as JSON and adds timings),
+    and without colours (Molecule exports ANSIBLE_FORCE_COLOR).
+    """
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     result = subprocess.run(
         [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", inventory,
          os.path.join(ROOT, "playbooks", playbook)] + list(args),

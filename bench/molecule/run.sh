@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Wall time of each phase of the Molecule scenario, and of an idempotent
+# Wall time of each phase of the default Molecule scenario, of the faults
+# scenario as a whole, and of an idempotent
 # re-run of site.yml on one converged node (plain ansible-playbook, no
 # Molecule around it). A benchmark, not a test: it records, it asserts
 # nothing. Results: bench/molecule/results.md (appended, with the machine).
@@ -23,7 +24,7 @@ phase() {
   rows+=("| $name | $((ms / 1000)).$(( (ms % 1000) / 100 )) | $status |")
 }
 
-trap 'molecule destroy -s default >/dev/null 2>&1 || true' EXIT
+trap 'molecule destroy -s default >/dev/null 2>&1 || true; molecule destroy -s faults >/dev/null 2>&1 || true' EXIT
 mkdir -p "$root/.cache"
 phase destroy molecule destroy -s default
 marker="$root/.cache/bench-marker"
@@ -39,6 +40,8 @@ for run in 1 2 3; do
 done
 phase verify molecule verify -s default
 phase destroy molecule destroy -s default
+# The second scenario, whole: its own bed, 18 bad inputs and six real faults.
+phase "faults scenario (molecule test -s faults)" molecule test -s faults
 
 {
   echo

@@ -24,7 +24,7 @@ options:
     required: true
 """
 
-LAYERS = ("kvm", "qemu", "libvirt", "nova_compute", "control_plane")
+from ansible_collections.novaops.compute.plugins.module_utils._health import LAYERS
 
 
 def _guests(result):
@@ -36,6 +36,11 @@ def _checked(result):
     return isinstance(result, dict) and isinstance(result.get("diagnosis"), dict) and "layers" in result
 
 
+def _healthy_verdict(diagnosis):
+    warned = diagnosis.get("warnings") or []
+    return "healthy" + ((" (warning: %s)" % ", ".join(warned)) if warned else "")
+
+
 def health_line(result, host):
     """One line: ``HOST: healthy`` or ``HOST: LAYER failed - why; do: action``."""
     if not _checked(result):
@@ -43,8 +48,7 @@ def health_line(result, host):
         return "%s: not checked%s" % (host, (" - " + msg) if msg else " (unreachable?)")
     diagnosis = result["diagnosis"]
     if diagnosis.get("failed_layer") is None:
-        warned = diagnosis.get("warnings") or []
-        return "%s: healthy%s" % (host, (" (warning: %s)" % ", ".join(warned)) if warned else "")
+        return "%s: %s" % (host, _healthy_verdict(diagnosis))
     line = "%s: %s failed - %s" % (host, diagnosis["failed_layer"], diagnosis.get("explanation"))
     if diagnosis.get("action"):
         line += "; do: %s" % diagnosis["action"]
@@ -58,7 +62,7 @@ def health_report(result, host):
     diagnosis = result["diagnosis"]
     failed = diagnosis.get("failed_layer")
     if failed is None:
-        verdict = "healthy" + (" (warning: %s)" % ", ".join(diagnosis["warnings"]) if diagnosis.get("warnings") else "")
+        verdict = _healthy_verdict(diagnosis)
     else:
         verdict = "UNHEALTHY - %s failed" % failed
     lines = ["%s: %s" % (host, verdict), "  why: %s" % diagnosis.get("explanation")]

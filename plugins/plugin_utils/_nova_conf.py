@@ -140,10 +140,6 @@ def _number(value, whole=False):
     return None
 
 
-def _is_number(value):
-    return _number(value) is not None
-
-
 def _ip(value):
     try:
         return ipaddress.ip_address(str(value).strip("[]"))
@@ -229,17 +225,19 @@ def check_database_url(name, url):
 def _check_ratio(name, value):
     if value is None:
         return []
-    if _number(value) is None:
+    number = _number(value)
+    if number is None:
         return ["%s must be a number, got %r" % (name, value)]
-    if _number(value) <= 0:
+    if number <= 0:
         return ["%s must be greater than 0, got %s" % (name, value)]
     return []
 
 
 def _check_nonnegative_int(name, value):
-    if _number(value, whole=True) is None:
+    number = _number(value, whole=True)
+    if number is None:
         return ["%s must be a whole number, got %r" % (name, value)]
-    if _number(value, whole=True) < 0:
+    if number < 0:
         return ["%s must be 0 or more, got %s" % (name, value)]
     return []
 
@@ -329,7 +327,8 @@ def check_settings(settings, facts=None, known_filters=None):
             errors += _check_nonnegative_int(name, s[name])
     reserved = s.get("nova_compute_reserved_host_memory_mb")
     memtotal = facts.get("memtotal_mb")
-    if _is_number(reserved) and _is_number(memtotal) and _number(reserved) >= _number(memtotal):
+    reserved_mb, memtotal_mb = _number(reserved), _number(memtotal)
+    if reserved_mb is not None and memtotal_mb is not None and reserved_mb >= memtotal_mb:
         errors.append("nova_compute_reserved_host_memory_mb (%s) is not less than the node's memory "
                       "(%s MB): no memory would be left for guests" % (reserved, memtotal))
 

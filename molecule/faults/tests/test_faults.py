@@ -58,6 +58,14 @@ def site(*args):
     return rc, output
 
 
+def heal_with_site(host, guests):
+    """site.yml heals compute1: it succeeds, diagnose.yml turns healthy, the guests kept their qemu PIDs."""
+    rc, output = site()
+    assert rc == 0, output[-3000:]
+    wait_healthy()
+    assert guest_pids(host) == guests
+
+
 def unit_starts(host, *units):
     """{unit: ActiveEnterTimestampMonotonic}: it changes only when the unit (re)starts."""
     return {unit: host.check_output("systemctl show -p ActiveEnterTimestampMonotonic --value " + unit)
@@ -85,10 +93,7 @@ def test_nova_compute_stopped(host, guests):
         assert "%s (pid %d)" % (name, pid) in text, text
     assert guest_pids(host) == guests
 
-    rc, output = site()
-    assert rc == 0, output[-3000:]
-    wait_healthy()
-    assert guest_pids(host) == guests
+    heal_with_site(host, guests)
 
 
 def test_libvirt_stopped_with_its_sockets(host, guests):
@@ -101,10 +106,7 @@ def test_libvirt_stopped_with_its_sockets(host, guests):
     assert "do:  start libvirt's sockets: systemctl start libvirtd.socket" in text, text
     assert guest_pids(host) == guests
 
-    rc, output = site()
-    assert rc == 0, output[-3000:]
-    wait_healthy()
-    assert guest_pids(host) == guests
+    heal_with_site(host, guests)
 
 
 def test_rabbitmq_stopped_recovers_without_a_restart(host, controller, guests):
@@ -173,10 +175,7 @@ def test_serial_rollout_stops_at_a_node_whose_nova_compute_does_not_come_back(ho
     assert "[compute2]" not in output and not recap(output, "compute2")
     assert "failed=1" in recap(output, "compute1")
 
-    rc, output = site()
-    assert rc == 0, output[-3000:]
-    wait_healthy()
-    assert guest_pids(host) == guests
+    heal_with_site(host, guests)
 
 
 def test_guest_qemu_killed(host, guests):

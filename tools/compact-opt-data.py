@@ -4,18 +4,29 @@
         roles/nova_compute/files/nova-26-options.json
 
 The full data (~900 KB of help text) stays with the tests; the role needs only
-names, types, choices, bounds and deprecated aliases, for the check it runs on
-the controller before anything on a node changes (plugin_utils/_nova_conf.py).
+names, types, choices, bounds, secret flags and deprecated aliases, for the
+checks it runs on the controller before anything on a node changes and for
+masking secrets in diffs (plugins/module_utils/_nova_options.py).
 """
 
 import json
 import os
 import sys
+import types
 
 import yaml
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plugins", "plugin_utils"))
-from _nova_conf import compact_opt_data  # noqa: E402  pylint: disable=wrong-import-position
+# Import the collection's code by its collection path straight from this
+# checkout (no installed collection needed).
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+for _name, _path in (("ansible_collections", []), ("ansible_collections.novaops", []),
+                     ("ansible_collections.novaops.compute", [ROOT])):
+    if _name not in sys.modules:
+        sys.modules[_name] = types.ModuleType(_name)
+        sys.modules[_name].__path__ = _path
+from ansible_collections.novaops.compute.plugins.module_utils._nova_options import (  # noqa: E402  pylint: disable=wrong-import-position
+    compact_opt_data,
+)
 
 
 def main(source, target):

@@ -1,51 +1,114 @@
 # -*- coding: utf-8 -*-
 # Copyright: novaops.compute contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters the nova_compute role uses to check and render nova.conf."""
+"""Filters the nova_compute role uses to check, render and mask its configuration files."""
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: nova_conf
-short_description: Check and render nova.conf settings (internal helpers of the nova_compute role)
+short_description: Check, render and mask nova.conf and qemu.conf settings (internal helpers of the nova_compute role)
 version_added: 0.1.0
 description:
-  - C(nova_compute_errors), C(nova_conf_override_errors), C(nova_conf_mask), C(mask_url) and C(ini_value).
-  - See the module docstring of C(plugin_utils/_nova_conf.py) for each function's contract.
+  - This plugin file provides several filters; each is documented here. None of their messages shows a secret.
+  - C(nova_compute_errors(settings, facts=None, known_filters=None)) - the list of problems with the role's
+    variables (a mapping of every C(nova_compute_*) variable to its value); C(facts) may hold C(memtotal_mb)
+    and C(kvm). C(known_filters) is ignored.
+  - C(nova_conf_override_errors(overrides, opt_data, release='26')) - the list of overrides (section -> option
+    -> value) that Nova C(release) would reject or ignore, checked against the role's option data
+    (C(files/nova-<release>-options.json)).
+  - C(oslo_ini(mapping, header='')) - nova.conf text from a mapping section -> option -> value (null values and
+    sections with only null values left out; booleans as true/false; lists joined with commas; mappings as
+    k:v,k:v). Fails naming C([section] option), never the value, when a name or value holds a line break or NUL.
+  - C(nova_conf_mask(text, opt_data=None)) - nova.conf text with the value of every secret option masked, as the
+    option data's C(secret) flag says (an option the data does not know is secret when its name looks like one);
+    transport_url and connection keep their user, hosts and ports.
+  - C(mask_url(text)) - a URL or a log line with every password in it replaced by C(********).
+  - C(mask_secrets(text_or_lines, secrets)) - a string or a list of strings with every occurrence of each non-empty
+    secret in C(secrets) (as written, URL-quoted or unquoted) replaced by C(********).
+  - C(libvirt_conf_value(value)) - a value in libvirt's config file syntax (qemu.conf) - booleans as 1/0, integers,
+    strings in double (or single) quotes, lists of those. Fails for what the syntax cannot carry.
+  - C(ini_value(value)) - one value as oslo.config reads it back (fails on a line break or NUL).
 positional: _input
 options:
   _input:
-    description: The value to check or render.
+    description: The value to check, render or mask.
     type: raw
     required: true
 """
 
+EXAMPLES = r"""
+- name: Render nova.conf from a mapping
+  ansible.builtin.copy:
+    content: "{{ conf | novaops.compute.oslo_ini(ansible_managed | comment) }}"
+    dest: /etc/nova/nova.conf
+    mode: "0640"
+
+- name: Show journal lines without secrets
+  ansible.builtin.debug:
+    msg: "{{ journal.stdout_lines | novaops.compute.mask_secrets([nova_compute_placement_password]) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: A list of problems (the C(*_errors) filters) or the rendered or masked text.
+  type: raw
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.novaops.compute.plugins.module_utils import _libvirt_conf, _nova_options, _oslo_ini, _urls
 from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf
 
 
 def nova_compute_errors(settings, facts=None, known_filters=None):
-    """List the problems with the role's variables (secrets masked)."""
+    """List the problems with the role's variables (secrets never shown)."""
     return _nova_conf.check_settings(dict(settings), dict(facts or {}), list(known_filters or []))
 
 
 def nova_conf_override_errors(overrides, opt_data, release="26"):
     """List the overrides that Nova (release) would reject or ignore."""
-    return _nova_conf.check_overrides(overrides, opt_data, str(release))
+    return _nova_options.check_overrides(overrides, opt_data, str(release))
 
 
-def nova_conf_mask(text):
-    """Mask secret values in an INI text."""
-    return _nova_conf.mask_ini(text)
+def oslo_ini(mapping, header=""):
+    """Render nova.conf text from section -> option -> value."""
+    try:
+        return _oslo_ini.render_ini(mapping, header or "")
+    except _oslo_ini.IniValueError as exc:
+        raise AnsibleFilterError("nova.conf: %s" % exc) from None
+
+
+def nova_conf_mask(text, opt_data=None):
+    """Mask secret values in nova.conf text, by the option data's secret flag."""
+    data = opt_data or {}
+    return _oslo_ini.mask_ini(text, lambda section, option: _nova_options.is_secret(data, section, option))
 
 
 def mask_url(url):
-    """Mask the passwords in a URL."""
-    return _nova_conf.mask_url(url)
+    """Mask the passwords in a URL or a log line."""
+    return _urls.mask_url(url)
+
+
+def mask_secrets(text_or_lines, secrets):
+    """Mask every occurrence of the given secrets."""
+    return _nova_conf.mask_secrets(text_or_lines, list(secrets or []))
+
+
+def libvirt_conf_value(value):
+    """Render a value in libvirt's config syntax."""
+    try:
+        return _libvirt_conf.render_value(value)
+    except _libvirt_conf.LibvirtConfValueError as exc:
+        raise AnsibleFilterError("libvirt config value: %s" % exc) from None
 
 
 def ini_value(value):
-    """Render a value as oslo.config reads it."""
-    return _nova_conf.ini_value(value)
+    """Render one value as oslo.config reads it."""
+    try:
+        return _oslo_ini.render_value(value)
+    except _oslo_ini.IniValueError as exc:
+        raise AnsibleFilterError("nova.conf: %s" % exc) from None
 
 
 class FilterModule:
@@ -53,7 +116,10 @@ class FilterModule:
         return {
             "nova_compute_errors": nova_compute_errors,
             "nova_conf_override_errors": nova_conf_override_errors,
+            "oslo_ini": oslo_ini,
             "nova_conf_mask": nova_conf_mask,
             "mask_url": mask_url,
+            "mask_secrets": mask_secrets,
+            "libvirt_conf_value": libvirt_conf_value,
             "ini_value": ini_value,
         }

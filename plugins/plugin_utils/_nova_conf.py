@@ -7,54 +7,46 @@ Everything here works on plain Python values so it is unit-tested without a
 node: the role hands its variables over through the filters in
 ``plugins/filter/nova_conf.py`` and fails with the messages returned here
 before anything on the node changes. Every message names the variable and
-never shows a secret in clear.
+never shows a secret: URLs, INI, libvirt's syntax and Nova's option data
+are parsed by the module_utils of each format, never here.
 """
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import math
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, unquote
 
-MASK = "********"
+from ansible_collections.novaops.compute.plugins.module_utils import _urls
+from ansible_collections.novaops.compute.plugins.module_utils._libvirt_conf import (
+    LibvirtConfValueError,
+    check_key as libvirt_check_key,
+    render_value as libvirt_render_value,
+)
+from ansible_collections.novaops.compute.plugins.module_utils._nova_options import (  # noqa: F401 pylint: disable=unused-import
+    LEGACY_OPTIONS,
+    check_overrides,
+    compact_opt_data,
+)
+from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import has_line_break
 
-TRANSPORT_SCHEMES = ("rabbit", "amqp")
-DB_DIALECTS = ("mysql", "mariadb", "postgresql", "sqlite")
+MASK = _urls.MASK
+
+TRANSPORT_SCHEMES = _urls.TRANSPORT_SCHEMES
+DB_DIALECTS = _urls.DB_DIALECTS
 CONSOLES = ("vnc", "spice", "none")
 VIRT_TYPES = ("auto", "kvm", "qemu")
 CPU_MODES = ("host-model", "host-passthrough", "custom", "none")
 MIGRATION_SCHEMES = ("tcp", "ssh", "tls")
 
-# Options whose value is a secret wherever they appear in nova.conf.
-_SECRET_OPTION = re.compile(
-    r"(password|passwd|secret|token|_key$|^key$|transport_url$|^connection$|"
-    r"^slave_connection$|backend_argument)",
-    re.IGNORECASE,
-)
-_URL_CREDENTIALS = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@,\s]*:)(?P<pw>[^@\s]*)(?P<at>@)",
-                              re.IGNORECASE)
-# A URL someone forgot the scheme of ("nova:PASSWORD@ctl1:5672/") still
-# carries the password.
-_BARE_CREDENTIALS = re.compile(r"^(?P<head>[^:/@,\s]*:)(?P<pw>[^@\s]*)(?P<at>@)")
-
-# Names removed from Nova (still found in old notes and blog posts) that a
-# running Nova 26 silently ignores, with what to use instead. Deprecated
-# aliases that still work come from the option data instead.
-LEGACY_OPTIONS = {
-    ("DEFAULT", "vncserver_listen"): "[vnc] server_listen (nova_compute_vnc_server_listen)",
-    ("DEFAULT", "vncserver_proxyclient_address"):
-        "[vnc] server_proxyclient_address (nova_compute_vnc_server_proxyclient_address)",
-    ("DEFAULT", "osapi_volume_listen"): "nothing: Cinder's API is not part of Nova",
-    ("api", "fping_path"): "nothing: the os-fping API was removed",
-    ("libvirt", "vif_driver"): "nothing: os-vif plugs interfaces now",
-    ("libvirt", "live_migration_uri"):
-        "[libvirt] live_migration_scheme and live_migration_inbound_addr "
-        "(nova_compute_live_migration_scheme, nova_compute_live_migration_inbound_addr)",
-    ("DEFAULT", "scheduler_default_filters"):
-        "[filter_scheduler] enabled_filters (nova_compute_scheduler_enabled_filters)",
-}
+OVERRIDES = "nova_compute_nova_conf_overrides"
+# [filter_scheduler] options nova-scheduler reads on the controllers; a
+# compute node's copy has no effect (its other options, such as
+# track_instance_changes, are read by nova-compute).
+SCHEDULER_ONLY = ("enabled_filters", "available_filters")
+_SCHEDULER_WHERE = ("nova-scheduler reads it on the controllers, not nova-compute: "
+                    "set [filter_scheduler] %s in the control plane's nova.conf")
 
 
 # --------------------------------------------------------------------------
@@ -62,64 +54,38 @@ LEGACY_OPTIONS = {
 # --------------------------------------------------------------------------
 
 def mask_url(url):
-    """Return ``url`` with every password in it replaced by the mask.
+    """``url`` (or a log line) with every password in it replaced by the mask."""
+    return _urls.mask_url(url)
 
-    Works for multi-host transport URLs (``rabbit://u:p@h1,u:p@h2/``), whose
-    second and later credentials urlsplit would not see.
-    """
-    if url is None:
+
+def _spellings(secret):
+    return {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), unquote(secret)} - {""}
+
+
+def mask_secrets(text_or_lines, secrets):
+    """Replace every occurrence of each non-empty secret (as written, URL-quoted
+    or unquoted) with the mask; a string or a list of strings, same shape back."""
+    if text_or_lines is None:
         return None
-    text = str(url)
-    # Credentials after the first one in a multi-host URL have no scheme.
-    text = re.sub(r"(,[^:/@,\s]*:)[^@,\s]*(@)", r"\1" + MASK + r"\2", text)
-    if "://" not in text:
-        text = _BARE_CREDENTIALS.sub(lambda m: m.group("head") + MASK + m.group("at"), text)
-    return _URL_CREDENTIALS.sub(lambda m: m.group("head") + MASK + m.group("at"), text)
+    spellings = set()
+    for secret in secrets or []:
+        if secret is not None and str(secret) != "":
+            spellings |= _spellings(str(secret))
+    ordered = sorted(spellings, key=len, reverse=True)
 
+    def mask(text):
+        text = str(text)
+        for spelling in ordered:
+            text = text.replace(spelling, MASK)
+        return text
 
-def is_secret_option(name):
-    return bool(_SECRET_OPTION.search(str(name)))
-
-
-def mask_ini(text):
-    """Mask the value of every secret option in an INI text (nova.conf).
-
-    URLs keep their shape (only the password is hidden) so a diff still shows
-    which host or user changed.
-    """
-    if text is None:
-        return None
-    out = []
-    for line in str(text).splitlines(True):
-        match = re.match(r"^(\s*)([^#;\s=\[][^=]*?)(\s*=\s*)(.*?)(\r?\n)?$", line)
-        if match and is_secret_option(match.group(2)) and match.group(4):
-            value = match.group(4)
-            masked = mask_url(value) if "://" in value else MASK
-            if masked == value:
-                # A URL without a password (sqlite, a host-only URL) is not secret.
-                masked = value
-            line = "".join((match.group(1), match.group(2), match.group(3), masked, match.group(5) or ""))
-        out.append(line)
-    return "".join(out)
+    if isinstance(text_or_lines, (list, tuple)):
+        return [mask(line) for line in text_or_lines]
+    return mask(text_or_lines)
 
 
 # --------------------------------------------------------------------------
-# Rendering helpers
-# --------------------------------------------------------------------------
-
-def ini_value(value):
-    """Render a Python value the way oslo.config reads it back."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ",".join(ini_value(v) for v in value)
-    if isinstance(value, dict):
-        return ",".join("%s:%s" % (k, ini_value(v)) for k, v in value.items())
-    return str(value)
-
-
-# --------------------------------------------------------------------------
-# Settings checks
+# Small value tests
 # --------------------------------------------------------------------------
 
 def _number(value, whole=False):
@@ -132,7 +98,7 @@ def _number(value, whole=False):
         return None
     if isinstance(value, str):
         pattern = r"[+-]?\d+" if whole else r"[+-]?(\d+(\.\d*)?|\.\d+)"
-        if not re.fullmatch(pattern, value.strip()):
+        if not re.fullmatch(pattern, value.strip(), re.ASCII):
             return None
         return int(value) if whole else float(value)
     if isinstance(value, int) or (isinstance(value, float) and not whole and math.isfinite(value)):
@@ -147,13 +113,6 @@ def _ip(value):
         return None
 
 
-def _is_hostname(value):
-    text = str(value)
-    if not text or len(text) > 253:
-        return False
-    return all(re.match(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$", label) for label in text.rstrip(".").split("."))
-
-
 def _is_loopback_host(host):
     if host is None:
         return True
@@ -163,64 +122,87 @@ def _is_loopback_host(host):
     return bool(address and address.is_loopback)
 
 
+def _shown(value):
+    """A non-secret value for a message: left out when it may hold credentials or a line break."""
+    text = str(value)
+    if "@" in text or has_line_break(text):
+        return ""
+    return " (%s)" % text
+
+
+# --------------------------------------------------------------------------
+# Line breaks anywhere
+# --------------------------------------------------------------------------
+
+def _path(name, keys):
+    return name + "".join("[%d]" % k if isinstance(k, int) and not isinstance(k, bool) else "['%s']" % k
+                          for k in keys)
+
+
+def check_line_breaks(name, value, keys=()):
+    """A finding for every string in ``value`` (any depth: list items, dict keys
+    and values) holding a line break or NUL; names the path, never the value."""
+    if isinstance(value, str):
+        if has_line_break(value):
+            return ["%s contains a line break or NUL, which would write new lines into a config file"
+                    % _path(name, keys)]
+        return []
+    errors = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and has_line_break(key):
+                errors.append("%s has a key containing a line break or NUL" % _path(name, keys))
+                continue
+            errors += check_line_breaks(name, item, keys + (key,))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            errors += check_line_breaks(name, item, keys + (index,))
+    return errors
+
+
+# --------------------------------------------------------------------------
+# URLs
+# --------------------------------------------------------------------------
+
 def check_transport_url(name, url):
-    """Errors for an oslo.messaging transport URL (rabbit:// or amqp://)."""
+    """Errors for an oslo.messaging transport URL (rabbit:// or amqp://); nothing of the value shown."""
     if url is None or str(url).strip() == "":
         return ["%s is required (e.g. rabbit://nova:PASSWORD@controller:5672/)" % name]
-    text = str(url)
-    shown = mask_url(text)
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        return ["%s (%s) has no scheme: it must start with %s" % (
-            name, shown, " or ".join(s + "://" for s in TRANSPORT_SCHEMES))]
-    if scheme not in TRANSPORT_SCHEMES:
-        return ["%s (%s) has scheme '%s': it must be one of %s" % (
-            name, shown, scheme, ", ".join(s + "://" for s in TRANSPORT_SCHEMES))]
-    netloc = rest.split("/", 1)[0].split("?", 1)[0]
-    errors = []
-    hosts = netloc.split(",")
-    if not netloc or not any(h.rpartition("@")[2] for h in hosts):
-        return ["%s (%s) names no message-bus host" % (name, shown)]
-    for entry in hosts:
-        hostport = entry.rpartition("@")[2]
-        if not hostport:
-            errors.append("%s (%s) has an empty host in its host list" % (name, shown))
-            continue
-        host, port = hostport, None
-        if hostport.startswith("["):
-            host, _sep, tail = hostport[1:].partition("]")
-            port = tail[1:] if tail.startswith(":") else None
-        elif hostport.count(":") == 1:
-            host, port = hostport.split(":")
-        if port is not None and (not port.isdigit() or not 0 < int(port) < 65536):
-            errors.append("%s (%s) has an invalid port '%s' for host %s" % (name, shown, port, host))
-        if not (_ip(host) or _is_hostname(host)):
-            errors.append("%s (%s) has an invalid host '%s'" % (name, shown, host))
-    return errors
+    if has_line_break(url):
+        return []  # reported by check_line_breaks
+    problems = _urls.check_transport_url(str(url), None)
+    if not problems:
+        scheme = _urls.split_transport_url(str(url))["scheme"]
+        if scheme not in TRANSPORT_SCHEMES:
+            return ["%s has scheme '%s': it must be one of %s" % (
+                name, scheme, ", ".join(s + "://" for s in TRANSPORT_SCHEMES))]
+        return []
+    return ["%s is not a valid transport URL: %s" % (name, problem) for problem in problems]
 
 
 def check_database_url(name, url):
     """Errors for an SQLAlchemy URL; None means "not configured"."""
     if url is None or url == "":
         return []
-    text = str(url)
-    shown = mask_url(text)
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        return ["%s (%s) is not a database URL: expected e.g. mysql+pymysql://nova:PASSWORD@db/nova" % (
-            name, shown)]
-    dialect = scheme.split("+", 1)[0]
-    if dialect not in DB_DIALECTS:
-        return ["%s (%s) uses the unknown dialect '%s': expected one of %s" % (
-            name, shown, dialect, ", ".join(DB_DIALECTS))]
-    if dialect != "sqlite":
-        host = urlsplit(text).hostname
-        if not host:
-            return ["%s (%s) names no database host" % (name, shown)]
-        if "/" not in rest.split("?", 1)[0] or not rest.split("?", 1)[0].split("/", 1)[1]:
-            return ["%s (%s) names no database" % (name, shown)]
-    return []
+    if has_line_break(url):
+        return []  # reported by check_line_breaks
+    problems = _urls.check_database_url(str(url))
+    if len(problems) == 1 and problems[0].startswith("uses the unknown dialect"):
+        return ["%s (%s) %s" % (name, _urls.mask_database_url(str(url)), problems[0])]
+    return ["%s is not a valid database URL: %s" % (name, problem) for problem in problems]
 
+
+def _check_http_url(name, url, required_msg):
+    if url is None or str(url).strip() == "":
+        return [required_msg]
+    if has_line_break(url):
+        return []
+    return ["%s%s %s" % (name, _shown(url), problem) for problem in _urls.check_http_url(str(url))]
+
+
+# --------------------------------------------------------------------------
+# Settings checks
+# --------------------------------------------------------------------------
 
 def _check_ratio(name, value):
     if value is None:
@@ -242,16 +224,6 @@ def _check_nonnegative_int(name, value):
     return []
 
 
-def _check_base_url(name, url, console):
-    if url is None or str(url).strip() == "":
-        return ["%s is required when nova_compute_console is %s: set it to the URL your "
-                "console proxy publishes to users" % (name, console)]
-    parts = urlsplit(str(url))
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ["%s (%s) must be an http:// or https:// URL with a host" % (name, url)]
-    return []
-
-
 def _check_console_addresses(prefix, listen, proxyclient, base_url):
     """Listen/proxy-client rules shared by VNC and SPICE."""
     errors = []
@@ -259,19 +231,19 @@ def _check_console_addresses(prefix, listen, proxyclient, base_url):
     client_name = "nova_compute_%s_server_proxyclient_address" % prefix
     listen_ip = _ip(listen)
     if listen_ip is None:
-        errors.append("%s (%s) must be an IP address (0.0.0.0, :: or one of the node's)" % (listen_name, listen))
+        errors.append("%s%s must be an IP address (0.0.0.0, :: or one of the node's)" % (listen_name, _shown(listen)))
     if proxyclient is None or str(proxyclient) == "":
         errors.append("%s is empty: set it to the node's management address" % client_name)
         return errors
     client_ip = _ip(proxyclient)
-    if client_ip is None and not _is_hostname(proxyclient):
-        errors.append("%s (%s) is neither an IP address nor a host name" % (client_name, proxyclient))
+    if client_ip is None and not _urls.is_host(proxyclient):
+        errors.append("%s%s is neither an IP address nor a host name" % (client_name, _shown(proxyclient)))
         return errors
     if client_ip is not None and client_ip.is_unspecified:
         errors.append("%s is %s: the console proxy cannot connect to a wildcard address; "
                       "use the node's management IP" % (client_name, proxyclient))
         return errors
-    proxy_host = urlsplit(str(base_url)).hostname if base_url else None
+    proxy_host = _urls.http_url_host(base_url)
     proxy_is_remote = proxy_host is not None and not _is_loopback_host(proxy_host)
     if proxy_is_remote and _is_loopback_host(proxyclient):
         errors.append("%s is %s but the console proxy (%s) runs on another host: "
@@ -294,16 +266,61 @@ def _override_bool(overrides, section, option):
     return bool(value)
 
 
-def check_settings(settings, facts=None, known_filters=None):
+def _check_scheduler_filters(settings, overrides):
+    errors = []
+    if settings.get("nova_compute_scheduler_enabled_filters") is not None:
+        errors.append("nova_compute_scheduler_enabled_filters is not a nova_compute setting any more: "
+                      + _SCHEDULER_WHERE % "enabled_filters")
+    if settings.get("nova_compute_scheduler_custom_filters"):
+        errors.append("nova_compute_scheduler_custom_filters is not a nova_compute setting any more: "
+                      + _SCHEDULER_WHERE % "available_filters")
+    if isinstance(overrides, dict) and isinstance(overrides.get("filter_scheduler"), dict):
+        for option in SCHEDULER_ONLY:
+            if overrides["filter_scheduler"].get(option) is not None:
+                errors.append("%s: [filter_scheduler] %s has no effect on a compute node: %s"
+                              % (OVERRIDES, option, _SCHEDULER_WHERE % option))
+    return errors
+
+
+def _check_qemu_conf(qemu_conf):
+    name = "nova_compute_libvirt_qemu_conf"
+    if qemu_conf is None:
+        return []
+    if not isinstance(qemu_conf, dict):
+        return ["%s must be a mapping of qemu.conf keys to values" % name]
+    errors = []
+    for key, value in qemu_conf.items():
+        if isinstance(key, str) and has_line_break(key):
+            continue  # reported by check_line_breaks
+        try:
+            libvirt_check_key(key)
+        except LibvirtConfValueError as exc:
+            errors.append("%s: '%s' is not a qemu.conf key: it %s" % (name, key, exc))
+            continue
+        if check_line_breaks(name, value):
+            continue
+        try:
+            libvirt_render_value(value)
+        except LibvirtConfValueError as exc:
+            errors.append("%s: %s: %s" % (name, key, exc))
+    return errors
+
+
+def check_settings(settings, facts=None, known_filters=None):  # pylint: disable=unused-argument
     """Return the list of problems with the role's variables.
 
     ``settings`` maps variable names (``nova_compute_*``) to their values;
-    ``facts`` may hold ``memtotal_mb`` and ``kvm`` (bool: /dev/kvm exists);
-    ``known_filters`` lists the scheduler filters Nova ships.
+    ``facts`` may hold ``memtotal_mb`` and ``kvm`` (bool: /dev/kvm exists).
+    ``known_filters`` is accepted and ignored (scheduler filters are not a
+    compute node's setting).
     """
     s = settings
     facts = facts or {}
     errors = []
+    for name in sorted(s):
+        if str(name).startswith("nova_compute_"):
+            errors += check_line_breaks(name, s[name])
+
     errors += check_transport_url("nova_compute_transport_url", s.get("nova_compute_transport_url"))
     for name in ("nova_compute_database_connection", "nova_compute_api_database_connection"):
         errors += check_database_url(name, s.get(name))
@@ -313,7 +330,7 @@ def check_settings(settings, facts=None, known_filters=None):
         errors.append("nova_compute_my_ip is empty: the node has no default IPv4 address; "
                       "set it to the node's management IP")
     elif _ip(my_ip) is None:
-        errors.append("nova_compute_my_ip (%s) is not a valid IP address" % my_ip)
+        errors.append("nova_compute_my_ip%s is not a valid IP address" % _shown(my_ip))
     elif _ip(my_ip).is_unspecified:
         errors.append("nova_compute_my_ip (%s) must be the node's own address, not a wildcard" % my_ip)
 
@@ -334,63 +351,49 @@ def check_settings(settings, facts=None, known_filters=None):
 
     virt_type = s.get("nova_compute_virt_type", "auto")
     if virt_type not in VIRT_TYPES:
-        errors.append("nova_compute_virt_type (%s) must be one of %s" % (virt_type, ", ".join(VIRT_TYPES)))
+        errors.append("nova_compute_virt_type%s must be one of %s" % (_shown(virt_type), ", ".join(VIRT_TYPES)))
     elif virt_type == "kvm" and facts.get("kvm") is False:
         errors.append("nova_compute_virt_type is kvm but /dev/kvm does not exist on this node; "
                       "use auto (falls back to qemu) or qemu")
     cpu_mode = s.get("nova_compute_cpu_mode")
     if cpu_mode is not None and cpu_mode not in CPU_MODES:
-        errors.append("nova_compute_cpu_mode (%s) must be one of %s" % (cpu_mode, ", ".join(CPU_MODES)))
+        errors.append("nova_compute_cpu_mode%s must be one of %s" % (_shown(cpu_mode), ", ".join(CPU_MODES)))
     if cpu_mode == "custom" and not s.get("nova_compute_cpu_models"):
         errors.append("nova_compute_cpu_mode is custom but nova_compute_cpu_models is empty")
     scheme = s.get("nova_compute_live_migration_scheme")
     if scheme is not None and scheme not in MIGRATION_SCHEMES:
-        errors.append("nova_compute_live_migration_scheme (%s) must be one of %s" % (
-            scheme, ", ".join(MIGRATION_SCHEMES)))
+        errors.append("nova_compute_live_migration_scheme%s must be one of %s" % (
+            _shown(scheme), ", ".join(MIGRATION_SCHEMES)))
     inbound = s.get("nova_compute_live_migration_inbound_addr")
-    if inbound not in (None, "") and _ip(inbound) is None and not _is_hostname(inbound):
-        errors.append("nova_compute_live_migration_inbound_addr (%s) is neither an IP address nor a host name"
-                      % inbound)
+    if inbound not in (None, "") and not _urls.is_host(inbound) and not has_line_break(inbound):
+        errors.append("nova_compute_live_migration_inbound_addr%s is neither an IP address nor a host name"
+                      % _shown(inbound))
 
-    overrides = s.get("nova_compute_nova_conf_overrides") or {}
+    overrides = s.get(OVERRIDES) or {}
     errors += check_override_shape(overrides)
     console = s.get("nova_compute_console", "vnc")
     if console not in CONSOLES:
-        errors.append("nova_compute_console (%s) must be one of %s" % (console, ", ".join(CONSOLES)))
+        errors.append("nova_compute_console%s must be one of %s" % (_shown(console), ", ".join(CONSOLES)))
     if isinstance(overrides, dict):
         vnc_on = console == "vnc" or _override_bool(overrides, "vnc", "enabled")
         spice_on = console == "spice" or _override_bool(overrides, "spice", "enabled")
         if vnc_on and spice_on:
             errors.append("VNC and SPICE are both enabled (nova_compute_console is %s and "
-                          "nova_compute_nova_conf_overrides enables the other): enable only one" % console)
-    if console == "vnc":
-        errors += _check_base_url("nova_compute_novncproxy_base_url", s.get("nova_compute_novncproxy_base_url"),
-                                  console)
-        errors += _check_console_addresses("vnc", s.get("nova_compute_vnc_server_listen"),
-                                           s.get("nova_compute_vnc_server_proxyclient_address"),
-                                           s.get("nova_compute_novncproxy_base_url"))
-    elif console == "spice":
-        errors += _check_base_url("nova_compute_spice_html5proxy_base_url",
-                                  s.get("nova_compute_spice_html5proxy_base_url"), console)
-        errors += _check_console_addresses("spice", s.get("nova_compute_spice_server_listen"),
-                                           s.get("nova_compute_spice_server_proxyclient_address"),
-                                           s.get("nova_compute_spice_html5proxy_base_url"))
+                          "%s enables the other): enable only one" % (console, OVERRIDES))
+    for kind, base in (("vnc", "nova_compute_novncproxy_base_url"), ("spice", "nova_compute_spice_html5proxy_base_url")):
+        if console != kind:
+            continue
+        errors += _check_http_url(base, s.get(base),
+                                  "%s is required when nova_compute_console is %s: set it to the URL your "
+                                  "console proxy publishes to users" % (base, console))
+        errors += _check_console_addresses(kind, s.get("nova_compute_%s_server_listen" % kind),
+                                           s.get("nova_compute_%s_server_proxyclient_address" % kind), s.get(base))
 
-    filters = s.get("nova_compute_scheduler_enabled_filters")
-    if filters is not None:
-        known = list(known_filters or []) + list(s.get("nova_compute_scheduler_custom_filters") or [])
-        if not isinstance(filters, list):
-            errors.append("nova_compute_scheduler_enabled_filters must be a list of filter class names")
-        else:
-            for item in filters:
-                if known and item not in known:
-                    close = difflib.get_close_matches(str(item), known, n=1)
-                    hint = " (did you mean %s?)" % close[0] if close else ""
-                    errors.append("nova_compute_scheduler_enabled_filters: %s is not a filter Nova ships%s; "
-                                  "add your own classes to nova_compute_scheduler_custom_filters" % (item, hint))
+    errors += _check_scheduler_filters(s, overrides)
 
     interval = s.get("nova_compute_image_cache_manager_interval")
-    if interval is not None and (not isinstance(interval, int) or isinstance(interval, bool) or interval < -1):
+    number = _number(interval, whole=True)
+    if interval is not None and (number is None or number < -1):
         errors.append("nova_compute_image_cache_manager_interval must be a whole number >= -1 "
                       "(-1 disables the image cache manager), got %r" % (interval,))
     for name in ("nova_compute_image_cache_remove_unused_original_minimum_age_seconds",
@@ -399,159 +402,49 @@ def check_settings(settings, facts=None, known_filters=None):
             errors += _check_nonnegative_int(name, s[name])
     subdir = s.get("nova_compute_image_cache_subdirectory_name")
     if subdir is not None and (not subdir or "/" in str(subdir) or str(subdir) in (".", "..")):
-        errors.append("nova_compute_image_cache_subdirectory_name (%s) must be a plain directory name" % subdir)
+        errors.append("nova_compute_image_cache_subdirectory_name%s must be a plain directory name" % _shown(subdir))
 
-    auth_url = s.get("nova_compute_placement_auth_url")
-    parts = urlsplit(str(auth_url or ""))
-    if not auth_url:
-        errors.append("nova_compute_placement_auth_url is required (keystone, e.g. http://controller:5000/v3)")
-    elif parts.scheme not in ("http", "https") or not parts.hostname:
-        errors.append("nova_compute_placement_auth_url (%s) must be an http:// or https:// URL with a host"
-                      % mask_url(auth_url))
+    errors += _check_http_url("nova_compute_placement_auth_url", s.get("nova_compute_placement_auth_url"),
+                              "nova_compute_placement_auth_url is required (keystone, e.g. http://controller:5000/v3)")
     if not s.get("nova_compute_placement_password"):
         errors.append("nova_compute_placement_password is required (the placement service user's password)")
 
-    qemu_conf = s.get("nova_compute_libvirt_qemu_conf") or {}
-    if not isinstance(qemu_conf, dict):
-        errors.append("nova_compute_libvirt_qemu_conf must be a mapping of qemu.conf keys to values")
-    else:
-        for key in qemu_conf:
-            if not re.match(r"^[a-z][a-z0-9_]*$", str(key)):
-                errors.append("nova_compute_libvirt_qemu_conf: '%s' is not a qemu.conf key" % key)
+    errors += _check_qemu_conf(s.get("nova_compute_libvirt_qemu_conf"))
     return errors
 
 
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
 def check_override_shape(overrides):
-    """Structure of nova_compute_nova_conf_overrides: section -> option -> value."""
-    name = "nova_compute_nova_conf_overrides"
+    """Structure of nova_compute_nova_conf_overrides: section -> option -> value.
+
+    Values are never shown (an override may be a secret); line breaks are
+    reported by check_line_breaks.
+    """
+    name = OVERRIDES
     if not isinstance(overrides, dict):
         return ["%s must be a mapping of section -> option -> value" % name]
     errors = []
     for section, options in overrides.items():
-        if not re.match(r"^[A-Za-z0-9_.-]+$", str(section)):
+        if has_line_break(section):
+            continue
+        if not _NAME.fullmatch(str(section)):
             errors.append("%s: '%s' is not a valid section name" % (name, section))
+            continue
+        if options is None:
             continue
         if not isinstance(options, dict):
             errors.append("%s: [%s] must map option names to values" % (name, section))
             continue
         for option, value in options.items():
-            if not re.match(r"^[A-Za-z0-9_.-]+$", str(option)):
+            if has_line_break(option):
+                continue
+            if not _NAME.fullmatch(str(option)):
                 errors.append("%s: [%s] '%s' is not a valid option name" % (name, section, option))
-            shown = MASK if is_secret_option(option) else repr(value)
             values = value if isinstance(value, (list, tuple)) else [value]
             if any(isinstance(v, (dict, list, tuple)) for v in values) and not isinstance(value, dict):
-                errors.append("%s: [%s] %s has a nested value %s" % (name, section, option, shown))
-            if any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in values):
-                errors.append("%s: [%s] %s contains a line break, which would corrupt nova.conf"
-                              % (name, section, option))
-    return errors
-
-
-# --------------------------------------------------------------------------
-# Overrides against Nova's option data
-# --------------------------------------------------------------------------
-
-def compact_opt_data(opt_data):
-    """Reduce oslo-config-generator's machine-readable data to what checks need.
-
-    Returns ``{"options": {group: {name: spec}}, "deprecated": {group: {name: [group, name]}}}``
-    where spec holds ``type`` and, when set, ``choices``, ``min``, ``max``.
-    """
-    options = {}
-    deprecated = {}
-    for group, data in sorted(opt_data.get("options", {}).items()):
-        specs = {}
-        for opt in data.get("opts", []):
-            spec = {"type": opt.get("type")}
-            choices = [c[0] if isinstance(c, (list, tuple)) else c for c in (opt.get("choices") or [])]
-            if choices:
-                spec["choices"] = [str(c) if c is not None else None for c in choices]
-            for bound in ("min", "max"):
-                if opt.get(bound) is not None:
-                    spec[bound] = opt[bound]
-            for name in {opt.get("name"), opt.get("dest")} - {None}:
-                specs[name] = spec
-            for old in opt.get("deprecated_opts") or []:
-                old_group = old.get("group") or group
-                if old.get("name"):
-                    deprecated.setdefault(old_group, {})[old["name"]] = [group, opt.get("dest") or opt.get("name")]
-        options[group] = specs
-    return {"options": options, "deprecated": deprecated}
-
-
-def _type_problem(spec, value):
-    """Why ``value`` does not fit an option's spec, or None."""
-    kind = (spec.get("type") or "").lower()
-    values = value if isinstance(value, (list, tuple)) and "list" not in kind and "multi" in kind else [value]
-    for item in values:
-        text = ini_value(item)
-        if "boolean" in kind:
-            if text.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-                return "is a boolean option, got %r" % (item,)
-        elif "integer" in kind or "port" in kind:
-            try:
-                number = int(text)
-            except ValueError:
-                return "is an integer option, got %r" % (item,)
-            if spec.get("min") is not None and number < spec["min"]:
-                return "must be at least %s, got %s" % (spec["min"], number)
-            if spec.get("max") is not None and number > spec["max"]:
-                return "must be at most %s, got %s" % (spec["max"], number)
-        elif "floating" in kind:
-            try:
-                number = float(text)
-            except ValueError:
-                return "is a floating point option, got %r" % (item,)
-            if spec.get("min") is not None and number < spec["min"]:
-                return "must be at least %s, got %s" % (spec["min"], number)
-        if spec.get("choices") and text not in [str(c) for c in spec["choices"] if c is not None]:
-            return "must be one of %s, got %r" % (", ".join(str(c) for c in spec["choices"] if c is not None), item)
-    return None
-
-
-def check_overrides(overrides, data, release="26"):
-    """Check nova_compute_nova_conf_overrides against compact option data.
-
-    Catches what the node's validator would reject (unknown sections and
-    options) plus what it cannot see: renamed options, wrong types, values
-    outside choices or bounds. None values (removals) are always accepted.
-    """
-    name = "nova_compute_nova_conf_overrides"
-    if not isinstance(overrides, dict) or not data:
-        return []
-    options = data.get("options", {})
-    deprecated = data.get("deprecated", {})
-    errors = []
-    for section, opts in overrides.items():
-        if not isinstance(opts, dict):
-            continue
-        for option, value in opts.items():
-            if value is None:
-                continue
-            renamed = deprecated.get(section, {}).get(option)
-            if renamed:
-                errors.append("%s: [%s] %s is deprecated in Nova %s; use [%s] %s"
-                              % (name, section, option, release, renamed[0], renamed[1]))
-                continue
-            legacy = LEGACY_OPTIONS.get((section, option))
-            if legacy:
-                errors.append("%s: [%s] %s is not an option in Nova %s (a running Nova ignores it); use %s"
-                              % (name, section, option, release, legacy))
-                continue
-            if section not in options:
-                close = difflib.get_close_matches(section, list(options), n=1)
-                hint = " (did you mean [%s]?)" % close[0] if close else ""
-                errors.append("%s: [%s] is not a section Nova %s knows%s" % (name, section, release, hint))
-                continue
-            spec = options[section].get(option)
-            if spec is None:
-                close = difflib.get_close_matches(option, list(options[section]), n=1)
-                hint = " (did you mean %s?)" % close[0] if close else ""
-                errors.append("%s: [%s] %s is not an option Nova %s knows%s" % (name, section, option, release, hint))
-                continue
-            problem = _type_problem(spec, value)
-            if problem:
-                if is_secret_option(option):
-                    problem = problem.split(",")[0] + " (value hidden)"
-                errors.append("%s: [%s] %s %s" % (name, section, option, problem))
+                errors.append("%s: [%s] %s has a nested value, which nova.conf cannot carry" % (name, section, option))
+            elif isinstance(value, dict) and any(isinstance(v, (dict, list, tuple)) for v in value.values()):
+                errors.append("%s: [%s] %s has a nested value, which nova.conf cannot carry" % (name, section, option))
     return errors

@@ -1,11 +1,20 @@
-"""Unit tests for the nova_compute role's pure checks (plugin_utils/_nova_conf.py)."""
+"""Unit tests for the nova_compute role's pure checks (plugin_utils/_nova_conf.py)
+and the filters that hand them the role's variables (plugins/filter/nova_conf.py)."""
 
 import json
 import os
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 
+from ansible_collections.novaops.compute.plugins.filter import nova_conf as filters
 from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf as nc
+
+PROFILE = dict(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "300")), deadline=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+PRINTABLE = st.characters(codec="utf-8").filter(str.isprintable)
 
 GOOD = {
     "nova_compute_transport_url": "rabbit://nova:s3cr3t@ctl1:5672/",
@@ -61,7 +70,10 @@ def test_numbers_from_the_command_line_pass():
     ({"transport_url": "nova:pw@ctl1:5672/"}, "nova_compute_transport_url", "has no scheme"),
     ({"transport_url": "rabbit:///"}, "nova_compute_transport_url", "names no message-bus host"),
     ({"transport_url": "kafka://ctl1:9092/"}, "nova_compute_transport_url", "scheme 'kafka'"),
-    ({"transport_url": "rabbit://nova:pw@ctl1:99999/"}, "nova_compute_transport_url", "invalid port"),
+    ({"transport_url": "rabbit://nova:pw@ctl1:99999/"}, "nova_compute_transport_url",
+     "host 1 has a port that is not a number between 1 and 65535"),
+    ({"transport_url": "rabbit://[::1"}, "nova_compute_transport_url", "is not a valid transport URL"),
+    ({"transport_url": "rabbit://nova:a/b@controller:5672/"}, "nova_compute_transport_url", "percent-encode"),
     ({"transport_url": None}, "nova_compute_transport_url", "is required"),
     ({"database_connection": "oracle://nova:pw@db/nova"}, "nova_compute_database_connection", "unknown dialect 'oracle'"),
     ({"api_database_connection": "mysql+pymysql://nova:pw@/nova_api"}, "nova_compute_api_database_connection",
@@ -77,19 +89,35 @@ def test_numbers_from_the_command_line_pass():
     ({"novncproxy_base_url": "ctl1:6080"}, "nova_compute_novncproxy_base_url", "http:// or https://"),
     ({"console": "spice"}, "nova_compute_spice_html5proxy_base_url", "is required when"),
     ({"nova_conf_overrides": {"spice": {"enabled": True}}}, "nova_compute_console", "both enabled"),
-    ({"scheduler_enabled_filters": ["ComputeFilter", "RamFilter"]}, "nova_compute_scheduler_enabled_filters",
-     "RamFilter is not a filter"),
-    ({"scheduler_enabled_filters": ["ComputFilter"]}, "nova_compute_scheduler_enabled_filters",
-     "did you mean ComputeFilter"),
+    ({"scheduler_enabled_filters": ["ComputeFilter"]}, "nova_compute_scheduler_enabled_filters",
+     "nova-scheduler reads it on the controllers, not nova-compute"),
+    ({"scheduler_enabled_filters": []}, "nova_compute_scheduler_enabled_filters", "control plane's nova.conf"),
+    ({"scheduler_custom_filters": ["MyFilter"]}, "nova_compute_scheduler_custom_filters", "on the controllers"),
+    ({"nova_conf_overrides": {"filter_scheduler": {"enabled_filters": "ComputeFilter"}}},
+     "nova_compute_nova_conf_overrides", "[filter_scheduler] enabled_filters has no effect on a compute node"),
+    ({"nova_conf_overrides": {"filter_scheduler": {"available_filters": "x"}}},
+     "nova_compute_nova_conf_overrides", "nova-scheduler reads it on the controllers"),
     ({"image_cache_manager_interval": -2}, "nova_compute_image_cache_manager_interval", ">= -1"),
     ({"image_cache_subdirectory_name": "../base"}, "nova_compute_image_cache_subdirectory_name", "plain directory"),
     ({"placement_password": ""}, "nova_compute_placement_password", "is required"),
     ({"placement_auth_url": "ctl1:5000"}, "nova_compute_placement_auth_url", "http:// or https://"),
+    ({"placement_auth_url": "http://[x"}, "nova_compute_placement_auth_url", "is not a valid URL"),
+    ({"novncproxy_base_url": "http://[x"}, "nova_compute_novncproxy_base_url", "is not a valid URL"),
+    ({"database_connection": "mysql+pymysql://nova:p@ss@db/nova"}, "nova_compute_database_connection",
+     "percent-encode"),
     ({"cpu_mode": "custom"}, "nova_compute_cpu_models", "is empty"),
     ({"live_migration_scheme": "rdma"}, "nova_compute_live_migration_scheme", "must be one of"),
     ({"nova_conf_overrides": {"DEFAULT": {"my_ip": "a\nb"}}}, "nova_compute_nova_conf_overrides", "line break"),
     ({"nova_conf_overrides": {"DEFAULT": "x"}}, "nova_compute_nova_conf_overrides", "must map option names"),
     ({"libvirt_qemu_conf": {"Bad Key": 1}}, "nova_compute_libvirt_qemu_conf", "not a qemu.conf key"),
+    ({"libvirt_qemu_conf": {"user": 1.5}}, "nova_compute_libvirt_qemu_conf: user", "floating point"),
+    ({"libvirt_qemu_conf": {"vnc_password": "it's \"x\""}}, "nova_compute_libvirt_qemu_conf: vnc_password",
+     "both"),
+    ({"libvirt_qemu_conf": {"cgroup_device_acl": [["x"]]}}, "nova_compute_libvirt_qemu_conf: cgroup_device_acl",
+     "nested list"),
+    ({"libvirt_qemu_conf": {"user": None}}, "nova_compute_libvirt_qemu_conf: user", "null"),
+    ({"image_cache_manager_interval": "often"}, "nova_compute_image_cache_manager_interval", ">= -1"),
+    ({"image_cache_manager_interval": True}, "nova_compute_image_cache_manager_interval", ">= -1"),
 ])
 def test_bad_settings_name_the_variable(changes, variable, fragment):
     errors = errors_for(**changes)
@@ -111,10 +139,48 @@ def test_local_console_proxy_accepts_loopback():
     assert errors == []
 
 
-def test_custom_filters_are_accepted():
-    settings = dict(GOOD, nova_compute_scheduler_enabled_filters=["ComputeFilter", "MyFilter"],
-                    nova_compute_scheduler_custom_filters=["MyFilter"])
-    assert nc.check_settings(settings, FACTS, FILTERS) == []
+def test_scheduler_settings_left_unset_or_empty_pass():
+    assert errors_for(scheduler_enabled_filters=None, scheduler_custom_filters=[]) == []
+
+
+def test_filter_scheduler_options_read_by_nova_compute_stay_allowed():
+    assert errors_for(nova_conf_overrides={"filter_scheduler": {"track_instance_changes": False,
+                                                                "enabled_filters": None}}) == []
+
+
+@pytest.mark.parametrize("changes", [
+    {"image_cache_manager_interval": "600"},  # -e nova_compute_image_cache_manager_interval=600
+    {"image_cache_manager_interval": "-1"},
+    {"transport_url": "rabbit://nova:pw@rabbit_1:5672,nova:pw@rabbit_2.example.org:5672/"},
+    {"transport_url": "rabbit://nova:p%2Fw@ctl1:5672/"},
+    {"transport_url": "rabbit://nova:p@ss word@ctl1:5672/"},
+    {"libvirt_qemu_conf": {"user": "nova", "vnc_tls": True, "max_files": 32768, "cgroup_device_acl": ["/dev/null"]}},
+    {"oslo_policy": {"enforce_scope": True}, "cpu_models": ["Haswell", "Skylake"]},
+])
+def test_good_values_pass(changes):
+    assert errors_for(**changes) == []
+
+
+@pytest.mark.parametrize("name, value, path", [
+    ("nova_compute_host", "node1\n[DEFAULT]\ndebug = true", "nova_compute_host"),
+    ("nova_compute_oslo_policy", {"enforce_scope": "true\r\n[x]"}, "nova_compute_oslo_policy['enforce_scope']"),
+    ("nova_compute_cpu_models", ["Haswell", "Sky\u2028lake"], "nova_compute_cpu_models[1]"),
+    ("nova_compute_nova_conf_overrides", {"DEFAULT": {"my_ip": "a\x0bb"}},
+     "nova_compute_nova_conf_overrides['DEFAULT']['my_ip']"),
+    ("nova_compute_placement_password", "pw\x00", "nova_compute_placement_password"),
+    ("nova_compute_transport_url", "rabbit://nova:pw@ctl1/\n[x]", "nova_compute_transport_url"),
+    ("nova_compute_libvirt_qemu_conf", {"user": ["a", {"b": "c\x85"}]}, "nova_compute_libvirt_qemu_conf['user'][1]['b']"),
+    ("nova_compute_whatever_new", {"deep": [[{"x": "\x1c"}]]}, "nova_compute_whatever_new['deep'][0][0]['x']"),
+])
+def test_a_line_break_in_any_setting_is_refused_naming_the_path(name, value, path):
+    errors = nc.check_settings(dict(GOOD, **{name: value}), FACTS)
+    assert any(e.startswith(path + " contains a line break") for e in errors), errors
+    assert not any("\n" in e or "[DEFAULT]" in e or "[x]" in e for e in errors), errors
+
+
+def test_a_line_break_in_a_key_is_refused():
+    errors = errors_for(oslo_policy={"enforce\nscope": True})
+    assert errors == ["nova_compute_oslo_policy has a key containing a line break or NUL"]
 
 
 @pytest.mark.parametrize("changes", [
@@ -123,11 +189,28 @@ def test_custom_filters_are_accepted():
     {"transport_url": "rabbit://nova:x@ok:5672,nova:TOPSECRET@bad host:5672/"},
     # found on the bed: a URL without its scheme still carries the password
     {"transport_url": "nova:TOPSECRET@controller:5672/"},
+    {"transport_url": "rabbit://nova:TOP/SECRET@controller:5672/"},
+    {"transport_url": "rabbit://nova:TOPSECRET,x@controller:5672/"},
+    {"transport_url": "rabbit://[TOPSECRET"},
+    {"database_connection": "mysql://nova:TOPSECRET@x@db/nova"},
+    {"nova_conf_overrides": {"placement": {"password": ["TOPSECRET", ["x"]]}}},
+    {"nova_conf_overrides": {"placement": {"password": "TOPSECRET\n"}}},
+    {"libvirt_qemu_conf": {"vnc_password": "TOPSECRET'\""}},
+    {"libvirt_qemu_conf": {"spice_password": 1.5, "vnc_password": ["TOPSECRET", ["x"]]}},
+    {"placement_auth_url": "http://admin:TOPSECRET@[x/v3"},
+    {"novncproxy_base_url": "ftp://admin:TOPSECRET@ctl/"},
 ])
 def test_errors_never_show_secrets(changes):
     errors = errors_for(**changes)
     assert errors
     assert not any("TOPSECRET" in e for e in errors), errors
+
+
+def test_malformed_values_never_raise():
+    for url in ("rabbit://[::1", "http://[x", "rabbit://]", "mysql://[", "rabbit://h:99999999999999999999/"):
+        settings = dict(GOOD, nova_compute_transport_url=url, nova_compute_database_connection=url,
+                        nova_compute_placement_auth_url=url, nova_compute_novncproxy_base_url=url)
+        assert nc.check_settings(settings, FACTS)
 
 
 @pytest.mark.parametrize("url, expected", [
@@ -144,38 +227,40 @@ def test_mask_url(url, expected):
     assert nc.mask_url(url) == expected
 
 
-def test_mask_ini_hides_every_secret_but_keeps_shape():
-    text = (
-        "[DEFAULT]\n"
-        "transport_url = rabbit://nova:RABBITPW@ctl1:5672/\n"
-        "my_ip = 10.0.0.11\n"
-        "[database]\n"
-        "connection = mysql+pymysql://nova:DBPW@db/nova\n"
-        "[placement]\n"
-        "password = PLACEMENTPW\n"
-        "username = placement\n"
-        "[neutron]\n"
-        "metadata_proxy_shared_secret = METASECRET\n"
-        "# password = commented\n"
-    )
-    masked = nc.mask_ini(text)
-    for secret in ("RABBITPW", "DBPW", "PLACEMENTPW", "METASECRET"):
-        assert secret not in masked
-    assert "transport_url = rabbit://nova:********@ctl1:5672/" in masked
-    assert "password = ********" in masked
-    assert "my_ip = 10.0.0.11" in masked
-    assert "username = placement" in masked
-    assert "# password = commented" in masked
-    assert masked.count("\n") == text.count("\n")
+def test_nova_conf_mask_filter_follows_the_secret_flag(nova26):
+    text = ("[DEFAULT]\ntransport_url = rabbit://nova:RABBITPW@ctl1:5672/\nmy_ip = 10.0.0.11\n"
+            "[libvirt]\nrbd_secret_uuid = 457eb676\n[placement]\npassword = PLACEMENTPW\n")
+    masked = filters.nova_conf_mask(text, nova26)
+    assert "RABBITPW" not in masked and "PLACEMENTPW" not in masked
+    assert "rbd_secret_uuid = 457eb676" in masked  # in the data, not secret
+    assert "rabbit://nova:********@ctl1:5672/" in masked
 
 
-@pytest.mark.parametrize("value, rendered", [
-    (True, "true"), (False, "false"), (16.0, "16.0"), (512, "512"),
-    (["ComputeFilter", "ImagePropertiesFilter"], "ComputeFilter,ImagePropertiesFilter"),
-    ("x", "x"),
+def test_oslo_ini_filter_names_the_option_not_the_value():
+    assert filters.oslo_ini({"DEFAULT": {"debug": True, "host": None}}) == "\n[DEFAULT]\ndebug = true\n"
+    with pytest.raises(Exception) as raised:
+        filters.oslo_ini({"placement": {"password": "TOPSECRET\n[DEFAULT]"}})
+    assert "[placement] password" in str(raised.value) and "TOPSECRET" not in str(raised.value)
+
+
+def test_libvirt_conf_value_filter():
+    assert filters.libvirt_conf_value(True) == "1"
+    assert filters.libvirt_conf_value(["/dev/null", "/dev/kvm"]) == '[ "/dev/null", "/dev/kvm" ]'
+    with pytest.raises(Exception) as raised:
+        filters.libvirt_conf_value("TOPSECRET'\"")
+    assert "TOPSECRET" not in str(raised.value)
+
+
+@pytest.mark.parametrize("text, secrets, masked", [
+    ("connect rabbit://nova:p@ss word@ctl/ failed", ["p@ss word"], "connect rabbit://nova:********@ctl/ failed"),
+    ("url=rabbit://nova:p%40ss%20word@ctl/", ["p@ss word"], "url=rabbit://nova:********@ctl/"),
+    ("url=rabbit://nova:p%40ss+word@ctl/", ["p@ss word"], "url=rabbit://nova:********@ctl/"),
+    ("x%2Fy and x/y", ["x/y"], "******** and ********"),
+    (["a 12345 b", "c"], ["12345", "", None], ["a ******** b", "c"]),
+    (None, ["x"], None),
 ])
-def test_ini_value(value, rendered):
-    assert nc.ini_value(value) == rendered
+def test_mask_secrets(text, secrets, masked):
+    assert filters.mask_secrets(text, secrets) == masked
 
 
 OPT_DATA = {
@@ -257,3 +342,67 @@ def test_real_overrides_pass_nova_26(nova26):
                  "neutron": {"auth_url": "http://ctl:5000/v3", "password": "x"},
                  "DEFAULT": {"debug": True, "log_dir": None, "resume_guests_state_on_host_boot": True}}
     assert nc.check_overrides(overrides, nova26) == []
+
+
+# --------------------------------------------------------------------------
+# properties
+# --------------------------------------------------------------------------
+
+def _pieces(secret):
+    return {secret[i:i + 4] for i in range(len(secret) - 3)} if len(secret) >= 4 else {secret}
+
+
+# Text check_settings writes whatever the password is: a password piece found
+# in it is not a leak.
+_VOCABULARY = "\n".join(
+    ["rabbit://nova:@controller:5672/nova mysql+pymysql://nova:@controller/nova ********"]
+    + [e for c in "/?#,@:[]% "
+       for e in errors_for(transport_url="rabbit://nova:X%s@controller:5672/nova" % c,
+                           database_connection="mysql+pymysql://nova:X%s@controller/nova" % c,
+                           placement_password="X" + c)]
+    + errors_for(transport_url="rabbit://nova:pw@h1,,h 2:0,h3:x/#a@b", database_connection="mysql://n:x@d b:0/")
+    + errors_for(transport_url="rabbit://u@h1,u:p@h2/", database_connection="mysql://n:x@[::1]x@db/n")
+    + errors_for(nova_conf_overrides={"placement": {"password": ["X", ["X"]]}},
+                 libvirt_qemu_conf={"vnc_password": "X'\"", "spice_password": ["X", 1.5]})
+)
+
+
+@settings(**PROFILE)
+@given(password=st.text(st.one_of(st.characters(min_codepoint=0x20, max_codepoint=0x7e), PRINTABLE),
+                        min_size=1, max_size=24),
+       encode=st.booleans())
+@example(password="p@ss word", encode=False)
+@example(password="a/b", encode=False)
+@example(password="x#y", encode=False)
+@example(password="c,d", encode=False)
+@example(password="q?r", encode=False)
+@example(password="12345", encode=False)
+def test_no_message_or_masked_text_shows_a_piece_of_a_password(password, encode):
+    # An unencoded password with both , and @ can spell a well-formed
+    # multi-host URL; see test_urls.
+    assume(encode or not ("," in password and "@" in password))
+    pieces = [p for p in _pieces(password) if p not in _VOCABULARY]
+    assume(pieces)
+    written = quote(password, safe="") if encode else password
+    url = "rabbit://nova:%s@controller:5672/nova" % written
+    database = "mysql+pymysql://nova:%s@controller/nova" % written
+    errors = errors_for(transport_url=url, database_connection=database, placement_password=password,
+                        nova_conf_overrides={"placement": {"password": [password, [password]]}},
+                        libvirt_qemu_conf={"vnc_password": password, "spice_password": [password, 1.5]})
+    shown = errors + [filters.mask_url(url), filters.mask_url("log " + database),
+                      filters.mask_secrets("%s %s %s" % (url, database, password), [password])]
+    for text in shown:
+        assert not any(p in text for p in pieces), (text, password)
+
+
+@settings(**PROFILE)
+@given(password=st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), min_size=1, max_size=12),
+       host=st.sampled_from(["controller", "rabbit_1", "10.0.0.1", "[fd00::1]", "a b", ""]),
+       port=st.sampled_from(["", ":5672", ":0", ":99999", ":x"]))
+def test_a_refused_transport_url_names_the_variable(password, host, port):
+    url = "rabbit://nova:%s@%s%s/" % (password, host, port)
+    errors = errors_for(transport_url=url)
+    if nc._urls.check_transport_url(url):  # pylint: disable=protected-access
+        assert errors and all(e.startswith("nova_compute_transport_url ") for e in errors), errors
+    else:
+        assert errors == []

@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the novaops.compute collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Nova's option data: what nova.conf options exist, their types, and which
+are secret.
+
+Pure: data in, data out.  The data comes from oslo-config-generator's
+machine-readable output (``--format yaml``), reduced by compact_opt_data to
+what the checks need and shipped with the role as JSON.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import format_value
+
+OVERRIDES = "nova_compute_nova_conf_overrides"
+
+# Names removed from Nova (still found in old notes and blog posts) that a
+# running Nova 26 silently ignores, with what to use instead. Deprecated
+# aliases that still work come from the option data instead.
+LEGACY_OPTIONS = {
+    ("DEFAULT", "vncserver_listen"): "[vnc] server_listen (nova_compute_vnc_server_listen)",
+    ("DEFAULT", "vncserver_proxyclient_address"):
+        "[vnc] server_proxyclient_address (nova_compute_vnc_server_proxyclient_address)",
+    ("DEFAULT", "osapi_volume_listen"): "nothing: Cinder's API is not part of Nova",
+    ("api", "fping_path"): "nothing: the os-fping API was removed",
+    ("libvirt", "vif_driver"): "nothing: os-vif plugs interfaces now",
+    ("libvirt", "live_migration_uri"):
+        "[libvirt] live_migration_scheme and live_migration_inbound_addr "
+        "(nova_compute_live_migration_scheme, nova_compute_live_migration_inbound_addr)",
+    ("DEFAULT", "scheduler_default_filters"):
+        "nothing on a compute node: nova-scheduler reads [filter_scheduler] enabled_filters "
+        "from the controllers' nova.conf, not nova-compute; set it in the control plane's nova.conf",
+}
+
+# For an option the data does not know (a hand-edited nova.conf, an option
+# of a library outside the data, unknown data): a conservative name test, so
+# that a secret nobody declared still never shows in a diff.
+_SECRET_NAME = re.compile(r"password|passwd|secret|token|credential|transport_url|connection", re.IGNORECASE)
+
+
+def compact_opt_data(opt_data):
+    """Reduce oslo-config-generator's machine-readable data to what checks need.
+
+    Returns ``{"options": {group: {name: spec}}, "deprecated": {group: {name: [group, name]}}}``
+    where spec holds ``type`` and, when set, ``choices``, ``min``, ``max`` and
+    ``secret`` (True).
+    """
+    options = {}
+    deprecated = {}
+    for group, data in sorted(opt_data.get("options", {}).items()):
+        specs = {}
+        for opt in data.get("opts", []):
+            spec = {"type": opt.get("type")}
+            choices = [c[0] if isinstance(c, (list, tuple)) else c for c in (opt.get("choices") or [])]
+            if choices:
+                spec["choices"] = [str(c) if c is not None else None for c in choices]
+            for bound in ("min", "max"):
+                if opt.get(bound) is not None:
+                    spec[bound] = opt[bound]
+            if opt.get("secret"):
+                spec["secret"] = True
+            for name in {opt.get("name"), opt.get("dest")} - {None}:
+                specs[name] = spec
+            for old in opt.get("deprecated_opts") or []:
+                old_group = old.get("group") or group
+                if old.get("name"):
+                    deprecated.setdefault(old_group, {})[old["name"]] = [group, opt.get("dest") or opt.get("name")]
+        options[group] = specs
+    return {"options": options, "deprecated": deprecated}
+
+
+def _group(section):
+    """oslo.config's group name normalization: DEFAULT as is, others lowercased."""
+    section = str(section)
+    return section if section == "DEFAULT" else section.lower()
+
+
+def option_spec(data, section, option):
+    """The spec of ``[section] option`` (deprecated names resolved), or None."""
+    data = data or {}
+    options = data.get("options", {})
+    group, name = _group(section), str(option).lower()
+    spec = options.get(group, {}).get(name)
+    if spec is None:
+        renamed = data.get("deprecated", {}).get(group, {}).get(name)
+        if renamed:
+            spec = options.get(renamed[0], {}).get(renamed[1])
+    return spec
+
+
+def is_secret(data, section, option):
+    """True when ``[section] option`` holds a secret.
+
+    Decided by the option data's own ``secret`` flag; an option the data
+    does not know is secret when its name contains password, passwd, secret,
+    token, credential, transport_url or connection (a hand-edited or unknown
+    option must not leak in a diff).
+    """
+    spec = option_spec(data, section, option)
+    if spec is not None:
+        return bool(spec.get("secret"))
+    return bool(_SECRET_NAME.search(str(option)))
+
+
+def _type_problem(spec, value, secret=False):
+    """Why ``value`` does not fit an option's spec, or None (the value left out when ``secret``)."""
+    kind = (spec.get("type") or "").lower()
+    values = value if isinstance(value, (list, tuple)) and "list" not in kind and "multi" in kind else [value]
+    for item in values:
+        text = format_value(item)
+        got = " (value hidden)" if secret else ", got %r" % (item,)
+        if "boolean" in kind:
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                return "is a boolean option" + got
+        elif "integer" in kind or "port" in kind:
+            try:
+                number = int(text)
+            except ValueError:
+                return "is an integer option" + got
+            if spec.get("min") is not None and number < spec["min"]:
+                return "must be at least %s%s" % (spec["min"], got)
+            if spec.get("max") is not None and number > spec["max"]:
+                return "must be at most %s%s" % (spec["max"], got)
+        elif "floating" in kind:
+            try:
+                number = float(text)
+            except ValueError:
+                return "is a floating point option" + got
+            if spec.get("min") is not None and number < spec["min"]:
+                return "must be at least %s%s" % (spec["min"], got)
+        if spec.get("choices") and text not in [str(c) for c in spec["choices"] if c is not None]:
+            return "must be one of %s%s" % (", ".join(str(c) for c in spec["choices"] if c is not None), got)
+    return None
+
+
+def check_overrides(overrides, data, release="26", name=OVERRIDES):
+    """Check nova.conf overrides (section -> option -> value) against compact option data.
+
+    Catches what the node's validator would reject (unknown sections and
+    options) plus what it cannot see: renamed options, wrong types, values
+    outside choices or bounds.  None values (removals) are always accepted.
+    The value of a secret option is never shown.
+    """
+    if not isinstance(overrides, dict) or not data:
+        return []
+    options = data.get("options", {})
+    deprecated = data.get("deprecated", {})
+    errors = []
+    for section, opts in overrides.items():
+        if not isinstance(opts, dict):
+            continue
+        for option, value in opts.items():
+            if value is None:
+                continue
+            renamed = deprecated.get(section, {}).get(option)
+            if renamed:
+                errors.append("%s: [%s] %s is deprecated in Nova %s; use [%s] %s"
+                              % (name, section, option, release, renamed[0], renamed[1]))
+                continue
+            legacy = LEGACY_OPTIONS.get((section, option))
+            if legacy:
+                errors.append("%s: [%s] %s is not an option in Nova %s (a running Nova ignores it); use %s"
+                              % (name, section, option, release, legacy))
+                continue
+            if section not in options:
+                close = difflib.get_close_matches(str(section), list(options), n=1)
+                hint = " (did you mean [%s]?)" % close[0] if close else ""
+                errors.append("%s: [%s] is not a section Nova %s knows%s" % (name, section, release, hint))
+                continue
+            spec = options[section].get(option)
+            if spec is None:
+                close = difflib.get_close_matches(str(option), list(options[section]), n=1)
+                hint = " (did you mean %s?)" % close[0] if close else ""
+                errors.append("%s: [%s] %s is not an option Nova %s knows%s" % (name, section, option, release, hint))
+                continue
+            problem = _type_problem(spec, value, is_secret(data, section, option))
+            if problem:
+                errors.append("%s: [%s] %s %s" % (name, section, option, problem))
+    return errors

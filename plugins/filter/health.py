@@ -12,7 +12,8 @@ short_description: Short reports of novaops.compute.node_health_info results
 version_added: 0.1.0
 description:
   - "C(health_report(result, host)) - the lines playbooks/diagnose.yml prints for one node - verdict, why, what
-    to do, the guests still running in qemu, then one line per layer."
+    to do (with a hint naming this collection's playbook or role variable where one fixes it), the guests
+    still running in qemu, then one line per layer."
   - "C(health_line(result, host)) - the verdict in one line, for failure messages and summaries."
   - "C(health_summary(results)) - C({healthy, unhealthy}) of a dict C({host: result}); a host without a
     result (unreachable, the check failed) counts as unhealthy."
@@ -25,6 +26,17 @@ options:
 """
 
 from ansible_collections.novaops.compute.plugins.module_utils._health import LAYERS
+
+# The node-side advice names no role or playbook; where this collection's
+# playbooks fix a problem, the report says how.
+HINTS = {
+    ("libvirt", "not_installed"): "playbooks/site.yml (the novaops.compute.nova_compute role) installs it",
+    ("nova_compute", "not_installed"): "playbooks/site.yml (the novaops.compute.nova_compute role) installs it",
+    ("nova_compute", "no_bus_connection"): "the nova_compute role writes transport_url from nova_compute_transport_url",
+    ("nova_compute", "activating"): "the nova_compute role writes transport_url from nova_compute_transport_url",
+    ("nova_compute", "restart_pending"): ("ansible-playbook playbooks/site.yml --check --diff shows the change; "
+                                          "site.yml applies the managed file"),
+}
 
 
 def _guests(result):
@@ -55,6 +67,17 @@ def health_line(result, host):
     return line
 
 
+def _hint(result):
+    """The playbook-level hint for the layer the diagnosis speaks of, or None."""
+    diagnosis = result["diagnosis"]
+    name = diagnosis.get("failed_layer") or next(iter(diagnosis.get("warnings") or []), None)
+    lay = result["layers"].get(name) or {}
+    connected = (lay.get("evidence") or {}).get("connected")
+    if (name, lay.get("code")) == ("nova_compute", "activating") and connected is not False:
+        return None  # started, or not judged: the broker is not the problem
+    return HINTS.get((name, lay.get("code")))
+
+
 def health_report(result, host):
     """The lines diagnose.yml prints for one node."""
     if not _checked(result):
@@ -68,6 +91,9 @@ def health_report(result, host):
     lines = ["%s: %s" % (host, verdict), "  why: %s" % diagnosis.get("explanation")]
     if diagnosis.get("action"):
         lines.append("  do:  %s" % diagnosis["action"])
+        hint = _hint(result)
+        if hint:
+            lines.append("  hint: %s" % hint)
     lines.append("  guests still running: %s" % _guests(result))
     lines.append("  layers:")
     layers = result["layers"]

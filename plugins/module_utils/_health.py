@@ -1,690 +1,50 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the novaops.compute collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure logic of ``node_health_info``: parsers, layer judgments, diagnosis.
+"""A compute node's health: the layer judgments and the diagnosis.
 
-Nothing here runs a process, opens a file or a socket: the module reads
-``/proc``, runs ``systemctl``/``ss``/``virsh`` and calls the APIs, then hands
-the text to these functions.  A compute node is judged bottom-up, one layer
-at a time, in the order of ``LAYERS``::
+Pure: the judges take what the readers and parsers found (``_proc``,
+``_systemd``, ``_ss``, ``_virsh``, ``_compute_api``) and judge one layer
+each, bottom-up, in the order of ``LAYERS``::
 
     kvm -> qemu -> libvirt -> nova_compute -> control_plane
 
 Each judgment returns a layer dict ``{name, status, code, summary,
 evidence}``; ``diagnose`` takes them all and names the lowest failed layer
-with one explanation and one suggested action.  Running guests live in their
-qemu processes, which survive a stopped nova-compute or libvirtd, so
-``guests_running`` is read from the processes alone.
+with one explanation and one suggested action, from ``ADVICE``.  Running
+guests live in their qemu processes, which survive a stopped nova-compute or
+libvirtd, so ``guests_running`` is read from the processes alone.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import re
 import time
-from urllib.parse import unquote, urlencode
+
+from ansible_collections.novaops.compute.plugins.module_utils._systemd import result_text, unit_summary
 
 LAYERS = ("kvm", "qemu", "libvirt", "nova_compute", "control_plane")
 OK, FAILED, WARNING, SKIPPED = "ok", "failed", "warning", "skipped"
-MASK = "********"
 # /proc/stat's btime has whole seconds: a nova.conf written in the second
 # nova-compute started is not "newer".
 RESTART_PENDING_SLACK = 2.0
-DEFAULT_BROKER_PORT = 5672  # oslo.messaging's rabbit driver: host.port or 5672
-DEFAULT_BROKER_HOST = "localhost"  # kombu's default host for a URL without one
-DEFAULT_TRANSPORT_URL = "rabbit://"  # oslo.messaging's default [DEFAULT] transport_url
-
-SYSTEMCTL_PROPERTIES = (
-    "Id", "LoadState", "ActiveState", "SubState", "UnitFileState", "Type", "Result",
-    "MainPID", "ExecMainPID", "ExecMainStatus", "NRestarts", "ActiveEnterTimestamp",
-    "StateChangeTimestamp",
-)
-# systemd's Result= of a service, in words
-RESULT_TEXT = {
-    "success": "no error",
-    "exit-code": "exited with an error status",
-    "signal": "killed by a signal",
-    "core-dump": "crashed with a core dump",
-    "timeout": "timed out",
-    "protocol": "exited without telling systemd it was ready",
-    "watchdog": "missed its watchdog",
-    "start-limit-hit": "restarted too often",
-    "resources": "lacked resources to start",
-    "oom-kill": "killed by the OOM killer",
-}
-MONOLITHIC_UNITS = ("libvirtd.service", "libvirtd.socket")
-MODULAR_UNITS = ("virtqemud.service", "virtqemud.socket")
 LIBVIRT_DAEMONS = ("libvirtd", "virtqemud")
 NOVA_COMPUTE_COMMAND = "nova-compute"
-
-# The kernel's TCP states (include/net/tcp_states.h) under the names ss prints.
-TCP_STATES = {
-    1: "ESTAB", 2: "SYN-SENT", 3: "SYN-RECV", 4: "FIN-WAIT-1", 5: "FIN-WAIT-2",
-    6: "TIME-WAIT", 7: "UNCONN", 8: "CLOSE-WAIT", 9: "LAST-ACK", 10: "LISTEN",
-    11: "CLOSING", 12: "NEW-SYN-RECV",
-}
-
-QEMU_BINARY_RE = re.compile(r"^(?:qemu-system-[A-Za-z0-9_.-]+|qemu-kvm)$")
-
-
-class HealthParseError(ValueError):
-    """The text is not what the command or file gives on success."""
 
 
 def layer(name, status, code, summary, evidence):
     return {"name": name, "status": status, "code": code, "summary": summary, "evidence": evidence}
 
 
-# ---------------------------------------------------------------------------
-# nova.conf
-# ---------------------------------------------------------------------------
-
-def parse_ini(text):
-    """Parse an oslo.config INI file into ``{section: {option: value}}``.
-
-    Like oslo.config: ``#`` and ``;`` start comment lines only (never inline),
-    an indented line continues the previous value, option names are taken as
-    written (lowercased), the last of repeated options wins, and ``[DEFAULT]``
-    keeps its spelling.  Lines outside any section are ignored.
-    """
-    sections = {}
-    current = None
-    last = None
-    for raw in text.splitlines():
-        if not raw.strip() or raw.lstrip()[:1] in ("#", ";"):
-            continue
-        if raw[:1] in (" ", "\t") and last is not None and current is not None:
-            current[last] = (current[last] + "\n" + raw.strip()).strip()
-            continue
-        line = raw.strip()
-        if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1].strip(), {})
-            last = None
-            continue
-        key, sep, value = line.partition("=")
-        if not sep:
-            key, sep, value = line.partition(":")
-        if not sep or current is None:
-            last = None
-            continue
-        last = key.strip().lower()
-        current[last] = value.strip()
-    return sections
-
-
-def conf_get(conf, section, option, default=None):
-    value = conf.get(section, {}).get(option)
-    return default if value in (None, "") else value
-
-
-def _split_hostport(hostport, default_port):
-    """``host:port`` / ``[v6]:port`` / ``host`` -> (host, port)."""
-    if hostport.startswith("["):
-        host, _sep, tail = hostport[1:].partition("]")
-        port = tail[1:] if tail.startswith(":") else ""
-    elif hostport.count(":") == 1:
-        host, port = hostport.split(":")
-    else:
-        host, port = hostport, ""
-    if port == "":
-        return host, default_port
-    if not port.isdigit() or not 0 < int(port) < 65536:
-        raise HealthParseError("invalid port %r" % port)
-    return host, int(port)
-
-
-def parse_transport_url(url):
-    """Parse an oslo.messaging transport URL; the password never leaves.
-
-    ``rabbit://u:p@h1:5672,u:p@h2:5672/vhost?ssl=1`` gives ``scheme``,
-    ``hosts`` (``[{host, port, username}]``, port 5672 when not given, as
-    oslo.messaging's rabbit driver does), ``virtual_host``, ``query``,
-    ``masked`` (the URL with every password replaced by ``********``) and
-    ``passwords`` (every spelling of the passwords, so callers and tests can
-    check that none leaks: never return it).
-    Like ``urlsplit``, the host list ends at the first ``/``, ``?`` or ``#``.
-    A URL without hosts (``rabbit://``, oslo.messaging's default) means
-    ``localhost:5672``, as for kombu.  Raises HealthParseError for a URL
-    without scheme, or with an empty host in a host list.
-    """
-    if not url or not url.strip():
-        raise HealthParseError("transport_url is empty")
-    url = url.strip()
-    scheme, sep, rest = url.partition("://")
-    if not sep or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*$", scheme):
-        raise HealthParseError("transport_url has no scheme")
-    match = re.match(r"^([^/?#]*)(.*)$", rest)
-    netloc, tail = match.group(1), match.group(2)
-    path, _sep, query = tail.partition("?")
-    query = query.partition("#")[0]
-    hosts, passwords, shown = [], [], []
-    if netloc == "":
-        hosts.append({"host": DEFAULT_BROKER_HOST, "port": DEFAULT_BROKER_PORT, "username": None})
-    for entry in netloc.split(",") if netloc else []:
-        creds, at, hostport = entry.rpartition("@")
-        username, colon, password = creds.partition(":")
-        if not hostport:
-            raise HealthParseError("transport_url has an empty host")
-        host, port = _split_hostport(hostport, DEFAULT_BROKER_PORT)
-        hosts.append({"host": host, "port": port, "username": unquote(username) if at else None})
-        if colon and password:
-            passwords.extend({password, unquote(password)})
-            creds = username + ":" + MASK
-        shown.append(creds + at + hostport)
-    masked = scheme + "://" + ",".join(shown) + tail
-    return {
-        "scheme": scheme,
-        "hosts": hosts,
-        "virtual_host": unquote(path[1:]) if path.startswith("/") else "",
-        "query": query,
-        "masked": masked,
-        "passwords": sorted(passwords),
-    }
-
-
-# ---------------------------------------------------------------------------
-# processes (/proc)
-# ---------------------------------------------------------------------------
-
-def parse_cmdline(raw):
-    """``/proc/PID/cmdline`` bytes -> argv (str, undecodable bytes escaped).
-
-    Empty for kernel threads and zombies.
-    """
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8", "surrogateescape")
-    if not raw:
-        return []
-    parts = raw.split(b"\0")
-    if parts and parts[-1] == b"":
-        parts.pop()
-    return [p.decode("utf-8", "surrogateescape") for p in parts]
-
-
-def parse_proc_stat(text):
-    """``/proc/PID/stat`` -> ``{pid, comm, state, ppid}``.
-
-    The command name sits between the first ``(`` and the *last* ``)``; it
-    may itself contain spaces and parentheses.
-    """
-    head, sep, tail = text.rpartition(")")
-    pid, open_paren, comm = head.partition("(")
-    fields = tail.split()
-    if not sep or not open_paren or len(fields) < 2 or not pid.strip().isdigit():
-        raise HealthParseError("not a /proc/PID/stat line: %r" % text[:100])
-    return {"pid": int(pid), "comm": comm, "state": fields[0], "ppid": int(fields[1])}
-
-
-def process_start_time(stat_text, proc_stat_text, clock_ticks):
-    """When a process started, in seconds since the epoch.
-
-    ``/proc/PID/stat`` field 22 is the start time in clock ticks after boot;
-    ``/proc/stat``'s ``btime`` is the boot time.  None when either is missing.
-    """
-    fields = stat_text.rpartition(")")[2].split()
-    match = re.search(r"^btime (\d+)$", proc_stat_text, re.M)
-    if len(fields) < 20 or not fields[19].isdigit() or not match:
-        return None
-    return int(match.group(1)) + int(fields[19]) / float(clock_ticks)
+def first_line(text):
+    """The first non-blank line of ``text``, stripped ('' if none)."""
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
 
 
 def _utc(epoch):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-def process_table(entries, own_ns=None):
-    """``[(stat_text, cmdline_bytes, ns_link)]`` -> list of process dicts.
-
-    Each dict: ``pid``, ``ppid``, ``comm``, ``state``, ``argv``, ``ns`` and
-    ``foreign``: the process lives in another PID namespace than ``own_ns``
-    (a container's, seen from the host), so it belongs to another "node"
-    and is never taken for this node's daemons or guests.  Entries whose
-    stat does not parse (a process that ended mid-read) are left out.
-    """
-    table = []
-    for stat, cmdline, ns_link in entries:
-        try:
-            proc = parse_proc_stat(stat)
-        except HealthParseError:
-            continue
-        proc["argv"] = parse_cmdline(cmdline)
-        proc["ns"] = ns_link
-        proc["foreign"] = bool(own_ns and ns_link and ns_link != own_ns)
-        table.append(proc)
-    return table
-
-
-def _basename(path):
-    return path.rstrip("/").rpartition("/")[2]
-
-
-def command_name(proc):
-    """The program a process runs: argv[0]'s basename, or the script's for
-    an interpreter (``python3 /usr/bin/nova-compute``), else the comm."""
-    argv = proc.get("argv") or []
-    if not argv:
-        return proc.get("comm", "")
-    name = _basename(argv[0].split(" ")[0])
-    if re.match(r"^(?:python[0-9.]*|platform-python)$", name):
-        args = iter(argv[1:])
-        for arg in args:
-            if arg == "-c":
-                break
-            if arg == "-m":
-                return next(args, name)
-            if not arg.startswith("-"):
-                return _basename(arg)
-    return name
-
-
-def find_processes(table, names):
-    """Live processes (not zombies) of this PID namespace whose command is one of ``names``."""
-    return [p for p in table if p["state"] != "Z" and not p.get("foreign") and command_name(p) in names]
-
-
-def descendants(table, root):
-    """PIDs of ``root`` and all its descendants."""
-    children = {}
-    for proc in table:
-        children.setdefault(proc["ppid"], []).append(proc["pid"])
-    seen, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        todo.extend(children.get(pid, []))
-    return seen
-
-
-def parse_qemu_opts(text, implied=None):
-    """QEMU's ``key=value,key=value`` option string (``,,`` is a literal comma).
-
-    A first element without ``=`` is the value of the ``implied`` key.
-    """
-    items, current, i = [], [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch == ",":
-            if text[i + 1:i + 2] == ",":
-                current.append(",")
-                i += 2
-                continue
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    items.append("".join(current))
-    opts = {}
-    for index, item in enumerate(items):
-        key, sep, value = item.partition("=")
-        if not sep:
-            if index == 0 and implied:
-                opts[implied] = item
-            continue
-        opts.setdefault(key, value)
-    return opts
-
-
-def _arg_after(argv, flag):
-    for index, arg in enumerate(argv[:-1]):
-        if arg in (flag, "-" + flag):
-            return argv[index + 1]
-    return None
-
-
-def parse_qemu_argv(argv):
-    """A guest's QEMU command line -> ``{binary, name, uuid, accel}``, else None.
-
-    libvirt starts QEMU with ``-name guest=NAME,debug-threads=on`` (commas in
-    NAME doubled), ``-uuid`` and ``-accel kvm|tcg``; older command lines use
-    ``-machine ...,accel=`` or ``-enable-kvm``.  ``name`` is None for a QEMU
-    started without ``-name``.
-    """
-    if not argv or not QEMU_BINARY_RE.match(_basename(argv[0])):
-        return None
-    name = _arg_after(argv, "-name")
-    accel = None
-    accel_arg = _arg_after(argv, "-accel")
-    if accel_arg:
-        accel = parse_qemu_opts(accel_arg, implied="accel").get("accel")
-    if accel is None:
-        machine = _arg_after(argv, "-machine") or _arg_after(argv, "-M")
-        if machine:
-            accel = parse_qemu_opts(machine, implied="type").get("accel")
-    if accel is None and ("-enable-kvm" in argv or "--enable-kvm" in argv):
-        accel = "kvm"
-    return {
-        "binary": argv[0],
-        "name": parse_qemu_opts(name, implied="guest").get("guest") if name is not None else None,
-        "uuid": _arg_after(argv, "-uuid"),
-        "accel": accel.split(":")[0] if accel else None,
-    }
-
-
-def qemu_processes(table):
-    """Guests' QEMU processes from the process table.
-
-    Returns ``{"guests": [...], "defunct": [...], "other_namespaces": [...]}``:
-    live QEMU processes in this PID namespace (``pid``, ``name``, ``uuid``,
-    ``accel``, ``binary``), zombie QEMU processes (``pid``: the guest is gone,
-    its parent has not reaped it), and QEMU processes of other PID namespaces
-    (a container's libvirt, which this node's libvirt does not manage).
-    """
-    guests, defunct, others = [], [], []
-    for proc in table:
-        if proc["state"] == "Z":
-            if not proc.get("foreign") and (QEMU_BINARY_RE.match(proc["comm"])
-                                            or proc["comm"].startswith("qemu-system-")):
-                defunct.append({"pid": proc["pid"], "comm": proc["comm"]})
-            continue
-        qemu = parse_qemu_argv(proc["argv"])
-        if qemu is None:
-            continue
-        qemu = dict(qemu, pid=proc["pid"])
-        if proc.get("foreign"):
-            others.append(qemu)
-        else:
-            guests.append(qemu)
-    return {"guests": sorted(guests, key=_by_name_pid), "defunct": defunct,
-            "other_namespaces": sorted(others, key=_by_name_pid)}
-
-
-def _by_name_pid(qemu):
-    return (qemu["name"] or "", qemu["pid"])
-
-
-def guests_by_accel(qemu):
-    """``{"kvm": 2, "tcg": 1}``: how many guests run with each accelerator."""
-    counts = {}
-    for guest in qemu["guests"]:
-        accel = guest["accel"] or "unknown"
-        counts[accel] = counts.get(accel, 0) + 1
-    return counts
-
-
-def service_processes(table, unit, command):
-    """``[{pid, name}]`` of a service: its unit's main PID and descendants.
-
-    ``unit``: its ``systemctl show`` properties, or None without systemd; then
-    (or when the unit reports no main PID) the processes running ``command``
-    in this PID namespace and their descendants.  Main processes first.
-    """
-    by_pid = {p["pid"]: p for p in table}
-    main = 0
-    if unit and unit.get("ActiveState") in ("active", "activating", "reloading", "deactivating"):
-        # ExecMainPID still names the process that exited (auto-restart): only a live one counts
-        for key in ("MainPID", "ExecMainPID"):
-            value = unit.get(key) or "0"
-            if value.isdigit() and int(value) in by_pid and by_pid[int(value)]["state"] != "Z":
-                main = int(value)
-                break
-    roots = [main] if main else [p["pid"] for p in find_processes(table, (command,))]
-    pids = set()
-    for root in roots:
-        pids |= descendants(table, root)
-    ordered = sorted(pids, key=lambda pid: (pid not in roots, pid))
-    return [{"pid": pid, "name": command_name(by_pid[pid])} for pid in ordered]
-
-
-def parse_cpu_virt_flag(cpuinfo):
-    """``vmx`` (Intel VT-x) or ``svm`` (AMD-V) from /proc/cpuinfo's flags, else None."""
-    for line in cpuinfo.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() == "flags":
-            flags = value.split()
-            for flag in ("vmx", "svm"):
-                if flag in flags:
-                    return flag
-            return None
-    return None
-
-
-# ---------------------------------------------------------------------------
-# systemd
-# ---------------------------------------------------------------------------
-
-def systemctl_show_argv(systemctl, units):
-    return [systemctl, "show", "--property=" + ",".join(SYSTEMCTL_PROPERTIES), "--"] + list(units)
-
-
-def unit_name(name):
-    """``nova-compute`` -> ``nova-compute.service`` (systemctl's own default)."""
-    return name if re.search(r"\.(service|socket|target|timer|path|mount|scope|slice)$", name) else name + ".service"
-
-
-def parse_systemctl_show(text):
-    """``systemctl show`` for several units -> ``{Id: {Property: value}}``.
-
-    systemctl prints one block of ``Key=Value`` lines per unit, blocks
-    separated by an empty line, in the order the units were given.  A unit
-    that does not exist still gets a block (``LoadState=not-found``).
-    """
-    units = {}
-    for block in re.split(r"\n\s*\n", text.strip("\n")):
-        props = {}
-        for line in block.splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
-                props[key] = value
-        if props:
-            if "Id" not in props:
-                raise HealthParseError("systemctl show block without Id: %r" % block[:200])
-            units[props["Id"]] = props
-    return units
-
-
-def unit_summary(props):
-    """The evidence kept for one unit (PIDs as int, empty values dropped)."""
-    if props is None:
-        return None
-    out = {}
-    for key in SYSTEMCTL_PROPERTIES:
-        value = props.get(key)
-        if value in (None, "", "[not set]"):
-            continue
-        if key in ("MainPID", "ExecMainPID", "ExecMainStatus", "NRestarts") and value.isdigit():
-            value = int(value)
-        out[key] = value
-    return out
-
-
-def choose_libvirt_units(units):
-    """Auto-detect monolithic libvirtd or modular virtqemud from their units.
-
-    The active family wins; else the enabled one; else whichever is installed
-    (libvirtd first, the default of Debian 12 and EL 8).  Returns the unit
-    names to judge.
-    """
-    def loaded(name):
-        return units.get(name, {}).get("LoadState") == "loaded"
-
-    def any_state(names, key, values):
-        return any(units.get(n, {}).get(key) in values for n in names)
-
-    for key, values in (("ActiveState", ("active", "activating", "reloading")),
-                        ("UnitFileState", ("enabled", "enabled-runtime", "static", "indirect"))):
-        if any_state(MODULAR_UNITS, key, values) and not any_state(MONOLITHIC_UNITS, key, values):
-            return list(MODULAR_UNITS)
-        if any_state(MONOLITHIC_UNITS, key, values):
-            return list(MONOLITHIC_UNITS)
-    if not any(loaded(n) for n in MONOLITHIC_UNITS) and any(loaded(n) for n in MODULAR_UNITS):
-        return list(MODULAR_UNITS)
-    return list(MONOLITHIC_UNITS)
-
-
-# ---------------------------------------------------------------------------
-# sockets: ss and /proc/PID/net/tcp
-# ---------------------------------------------------------------------------
-
-def normalize_ip(text):
-    """``[::ffff:10.0.0.1]`` / ``10.0.0.1%eth0`` / ``::1`` -> canonical IP text.
-
-    IPv4-mapped IPv6 addresses become plain IPv4.  Returns the input for
-    anything that is not an address (``*``).
-    """
-    text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    text = text.partition("%")[0]
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return text
-    if address.version == 6 and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return str(address)
-
-
-def _split_endpoint(text):
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        raise HealthParseError("no port in %r" % text)
-    return normalize_ip(host), (int(port) if port.isdigit() else None)
-
-
-SS_USER_RE = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=(\d+)\)')
-
-
-def parse_ss(text):
-    """``ss -tnpH`` -> list of TCP connections.
-
-    Each: ``state`` (``ESTAB``, ``SYN-SENT``...), ``local``/``peer``
-    (``{ip, port}``), ``processes`` (``[{name, pid, fd}]``, empty when ss
-    could not see the owner).  A header line (ss without ``-H``) is skipped.
-    """
-    conns = []
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("State ") or line.startswith("Recv-Q"):
-            continue
-        fields = line.split(None, 5)
-        if len(fields) < 5 or not fields[1].isdigit():
-            raise HealthParseError("not an ss -tn line: %r" % line)
-        local_ip, local_port = _split_endpoint(fields[3])
-        peer_ip, peer_port = _split_endpoint(fields[4])
-        rest = fields[5] if len(fields) > 5 else ""
-        processes = [{"name": m.group(1), "pid": int(m.group(2)), "fd": int(m.group(3))}
-                     for m in SS_USER_RE.finditer(rest)]
-        conns.append({
-            "state": fields[0],
-            "local": {"ip": local_ip, "port": local_port},
-            "peer": {"ip": peer_ip, "port": peer_port},
-            "processes": processes,
-        })
-    return conns
-
-
-def _hex_ip(text):
-    raw = bytes.fromhex(text)
-    # the kernel prints each 32-bit word in host (little-endian) order
-    words = [raw[i:i + 4][::-1] for i in range(0, len(raw), 4)]
-    return normalize_ip(str(ipaddress.ip_address(b"".join(words))))
-
-
-def parse_proc_net_tcp(text):
-    """``/proc/PID/net/tcp`` or ``tcp6`` -> list of ``{state, local, peer, inode}``.
-
-    Addresses are hex in the host's (little-endian) word order; states use
-    ss's names.
-    """
-    conns = []
-    for line in text.splitlines()[1:]:
-        fields = line.split()
-        if not fields:
-            continue
-        if len(fields) < 10 or not fields[0].endswith(":"):
-            raise HealthParseError("not a /proc/net/tcp line: %r" % line)
-        local, peer = fields[1].split(":"), fields[2].split(":")
-        conns.append({
-            "state": TCP_STATES.get(int(fields[3], 16), fields[3]),
-            "local": {"ip": _hex_ip(local[0]), "port": int(local[1], 16)},
-            "peer": {"ip": _hex_ip(peer[0]), "port": int(peer[1], 16)},
-            "inode": int(fields[9]),
-        })
-    return conns
-
-
-def socket_inodes(fd_links):
-    """``{fd: link target}`` of /proc/PID/fd -> ``{inode: fd}`` of its sockets."""
-    inodes = {}
-    for fd, target in fd_links.items():
-        match = re.match(r"^socket:\[(\d+)\]$", target or "")
-        if match:
-            inodes[int(match.group(1))] = int(fd)
-    return inodes
-
-
-def proc_connections(pid, name, net_tcp_texts, fd_links):
-    """The TCP connections process ``pid`` holds, from its net/tcp{,6} and fds.
-
-    Same shape as ``parse_ss``; every socket of the network namespace is in
-    net/tcp, so only those whose inode is one of the process's fds are kept.
-    """
-    inodes = socket_inodes(fd_links)
-    conns = []
-    for text in net_tcp_texts:
-        for conn in parse_proc_net_tcp(text or ""):
-            fd = inodes.get(conn.pop("inode"))
-            if fd is not None:
-                conn["processes"] = [{"name": name, "pid": pid, "fd": fd}]
-                conns.append(conn)
-    return conns
-
-
-def broker_connections(conns, brokers, pids):
-    """Connections of ``pids`` to any broker endpoint.
-
-    ``brokers``: ``[{host, port, addresses}]`` (addresses already resolved).
-    Returns ``[{broker, state, local, peer, pid}]``, ESTABLISHED first.
-    """
-    pids = set(pids)
-    found = []
-    for conn in conns:
-        owners = [p["pid"] for p in conn["processes"] if p["pid"] in pids]
-        if not owners:
-            continue
-        for broker in brokers:
-            if conn["peer"]["port"] == broker["port"] and conn["peer"]["ip"] in broker["addresses"]:
-                found.append({
-                    "broker": "%s:%s" % (broker["host"], broker["port"]),
-                    "state": conn["state"],
-                    "local": "%s:%s" % (conn["local"]["ip"], conn["local"]["port"]),
-                    "peer": "%s:%s" % (conn["peer"]["ip"], conn["peer"]["port"]),
-                    "pid": owners[0],
-                })
-                break
-    found.sort(key=lambda c: (c["state"] != "ESTAB", c["broker"], c["local"]))
-    return found
-
-
-# ---------------------------------------------------------------------------
-# virsh
-# ---------------------------------------------------------------------------
-
-def parse_virsh_version(text):
-    """``virsh version`` -> ``{compiled_against, library, api, hypervisor}``."""
-    keys = {
-        "Compiled against library": "compiled_against",
-        "Using library": "library",
-        "Using API": "api",
-        "Running hypervisor": "hypervisor",
-    }
-    out = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() in keys:
-            out[keys[key.strip()]] = value.strip()
-    if "library" not in out:
-        raise HealthParseError("no 'Using library:' in virsh version output: %r" % text[:200])
-    return out
-
-
-def is_local_uri(uri):
-    """A libvirt URI whose daemon runs on this node (no host part)."""
-    rest = uri.partition("://")[2] if "://" in uri else ""
-    return rest.startswith("/") or rest == ""
 
 
 # ---------------------------------------------------------------------------
@@ -839,14 +199,6 @@ def judge_libvirt(uri, virsh, units=None, daemons=None):
                      uri, first_line(virsh.get("stderr")) or "rc=%s" % virsh.get("rc")), evidence)
 
 
-def first_line(text):
-    """The first non-blank line of ``text``, stripped ('' if none)."""
-    for line in (text or "").splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
-
-
 def judge_nova_compute(unit_id, unit, processes, nova_conf, bus, times=None):
     """The ``nova_compute`` layer: the unit runs and holds a message-bus connection.
 
@@ -945,12 +297,6 @@ def judge_nova_compute(unit_id, unit, processes, nova_conf, bus, times=None):
     return layer("nova_compute", OK, "connected", "%s, %s" % (running, via), evidence)
 
 
-def result_text(unit):
-    """``exited without telling systemd it was ready (Result=protocol, status 0)``."""
-    result = unit.get("Result") or "?"
-    return "%s (Result=%s, status %s)" % (RESULT_TEXT.get(result, result), result, unit.get("ExecMainStatus", "?"))
-
-
 def _bus_unknown_reason(bus, nova_conf):
     return (bus or {}).get("error") or nova_conf.get("error") or "no transport_url"
 
@@ -965,7 +311,7 @@ def judge_control_plane(host, services=None, error=None, endpoint=None):
     evidence = {"host": host, "compute_endpoint": endpoint}
     if services is None and error is None:
         return layer("control_plane", SKIPPED, "no_credentials",
-                     "no API credentials given (auth_url or cloud)", evidence)
+                     "no API credentials given (auth or cloud)", evidence)
     if error is not None:
         evidence["error"] = error
         return layer("control_plane", WARNING, "api_error", "Compute API not asked: %s" % error, evidence)
@@ -996,171 +342,201 @@ def judge_control_plane(host, services=None, error=None, endpoint=None):
 
 
 # ---------------------------------------------------------------------------
-# diagnosis
+# diagnosis: what a failed or warning layer means, and what to do
 # ---------------------------------------------------------------------------
+
+NOT_AFFECTED = "running guests are not affected"
+EXITS = ("journalctl -u {service_short} -n 50 and /var/log/nova/nova-compute.log show why it exits "
+         "(often nova.conf); fix it, then systemctl restart {service_short} ({guests})")
+KVM_ACTION = "{kvm_fix}, or set [libvirt] virt_type = qemu (slow software emulation)"
+READ_CONF = "run the check as root (become: true) so nova.conf can be read"
+NOTIFY = "the unit is Type=notify: it stays activating until"
+
+# (layer, code) -> (explanation, action): format strings filled from the
+# layer's context (_context).  A few codes have variants (_variant), written
+# "code:variant".  A layer's code that is not here gets "LAYER: CODE".
+ADVICE = {
+    ("kvm", "kvm_unusable"): (
+        "Nova is set to virt_type = kvm but this node cannot run KVM guests: new guests fail to start",
+        KVM_ACTION),
+    ("kvm", "kvm_unusable_virt_type_unknown"): (
+        "KVM is not usable and nova.conf could not be read to tell whether Nova needs it",
+        KVM_ACTION),
+    ("qemu", "qemu_missing"): (
+        "libvirt believes {missing} running, but no qemu process exists: the guest is gone",
+        "read /var/log/libvirt/qemu/{first_missing}.log, then virsh destroy and start the domain "
+        "(or openstack server reboot --hard)"),
+    ("qemu", "qemu_crashed"): (
+        "the guest {crashed} is down: its qemu process died without a shutdown (killed, out of memory "
+        "or a QEMU fault); the other guests are not affected",
+        "read /var/log/libvirt/qemu/{first_crashed}.log and the kernel log (dmesg | grep -iE 'oom|killed'), then "
+        "start it again: openstack server start (virsh start for a domain Nova does not manage)"),
+    ("qemu", "qemu_unknown"): (
+        "qemu processes run that this node's libvirt does not list ({unknown}): another libvirt instance "
+        "or a leftover",
+        "compare with virsh list --all and ps; do not kill a guest that Nova still tracks"),
+    ("libvirt", "virsh_missing"): (
+        "virsh is not installed, so libvirt could not be asked",
+        "install libvirt-clients (Debian) / libvirt-client (EL)"),
+    ("libvirt", "not_installed"): (
+        "libvirt is not installed on this node",
+        "install libvirt and re-apply the managed configuration"),
+    ("libvirt", "timeout"): (
+        "libvirt's daemon accepts connections but does not answer: it hangs",
+        "journalctl -u {daemon}; then systemctl restart {daemon} ({guests})"),
+    ("libvirt", "unit_failed"): (
+        "libvirt's daemon failed, so Nova cannot manage guests; running guests keep running",
+        "journalctl -u {services}; then systemctl restart {services} ({guests})"),
+    ("libvirt", "down"): (
+        "libvirt's daemon and its sockets are stopped, so Nova cannot manage guests; running guests keep running",
+        "start libvirt's sockets: systemctl start {sockets} ({guests})"),
+    ("libvirt", "down:no_systemd"): (
+        "no libvirt daemon runs, so Nova cannot manage guests; running guests keep running",
+        "start libvirtd (no systemd here: libvirtd -d) ({guests})"),
+    ("libvirt", "not_answering"): (
+        "libvirt's daemon runs but virsh -c {uri} fails: {stderr}",
+        "check the URI and permissions (virsh -c {uri} version as root) and journalctl -u {daemon}"),
+    ("nova_compute", "not_installed"): (
+        "nova-compute is not installed or not configured on this node",
+        "install nova-compute and re-apply the managed configuration to this node"),
+    ("nova_compute", "unit_not_loaded"): (
+        "the {service} unit could not be loaded",
+        "systemctl status {service}; systemctl daemon-reload"),
+    ("nova_compute", "not_running"): (
+        "nova-compute is stopped: the cloud cannot schedule to or manage guests on this node; "
+        "running guests keep running",
+        "start nova-compute: systemctl start {service_short} ({guests})"),
+    ("nova_compute", "not_running:no_systemd"): (
+        "nova-compute is not running (no systemd here); running guests keep running",
+        "start nova-compute the way this node runs its services ({guests})"),
+    ("nova_compute", "unit_failed"): (
+        "nova-compute failed and systemd does not restart it; running guests keep running", EXITS),
+    ("nova_compute", "restarting"): (
+        "nova-compute exits soon after each start and systemd keeps restarting it", EXITS),
+    ("nova_compute", "stopping"): (
+        "nova-compute is stopping", "wait, then systemctl status {service_short}"),
+    ("nova_compute", "activating"): (
+        "nova-compute is starting but cannot reach the message bus (" + NOTIFY + " it reaches nova-conductor)",
+        "{unreachable}"),
+    ("nova_compute", "activating:connected"): (
+        "nova-compute reached RabbitMQ but is still waiting for nova-conductor to answer (" + NOTIFY + " then)",
+        "check nova-conductor on the control plane (openstack compute service list; "
+        "journalctl -u nova-conductor) and that it uses the same transport_url"),
+    ("nova_compute", "activating:not_judged"): (
+        "nova-compute is starting (" + NOTIFY + " it reaches nova-conductor); its message-bus connection "
+        "could not be judged",
+        READ_CONF),
+    ("nova_compute", "no_bus_connection"): (
+        "nova-compute runs but holds no connection to the message bus: the control plane cannot reach it",
+        "{unreachable}"),
+    ("nova_compute", "restart_pending"): (
+        "nova-compute runs with an older nova.conf than the one on disk ({nova_conf_path} changed at "
+        "{nova_conf_changed}, after nova-compute started at {started}): the change takes effect at the next restart",
+        "review the change (a hand edit?), then re-apply the managed configuration, which restarts "
+        "nova-compute only if needed"),
+    ("nova_compute", "bus_unknown"): (
+        "nova-compute runs, but its message-bus connection could not be judged", READ_CONF),
+    ("control_plane", "not_registered"): (
+        "the Compute API has no nova-compute service for host {host}",
+        "check that [DEFAULT] host matches the host name the cloud expects, that nova-compute "
+        "reached nova-conductor, then nova-manage cell_v2 discover_hosts on the controller"),
+    ("control_plane", "forced_down"): (
+        "nova-compute on {host} is forced down in the Compute API (an operator or a fencing tool set it)",
+        "once the node is fine: openstack compute service set --up {host} nova-compute"),
+    ("control_plane", "service_down"): (
+        "the control plane sees nova-compute on {host} as down{below_ok}",
+        "nova-compute reports its state through RabbitMQ and nova-conductor: check nova-conductor "
+        "and the clocks (NTP) of node and controllers"),
+    ("control_plane", "service_disabled"): (
+        "nova-compute on {host} is disabled ({disabled_reason}): no new guests are scheduled here",
+        "openstack compute service set --enable {host} nova-compute (once the reason is fixed)"),
+    ("control_plane", "api_error"): (
+        "the Compute API could not be asked: {error}",
+        "check auth_url, the credentials and the region"),
+}
+
+
+def _variant(name, code, ev):
+    """The ADVICE key of a layer: its code, refined where the evidence changes the advice."""
+    if (name, code) == ("libvirt", "down") and ev.get("units") is None:
+        return "down:no_systemd"
+    if (name, code) == ("nova_compute", "not_running") and ev.get("state") is None:
+        return "not_running:no_systemd"
+    if (name, code) == ("nova_compute", "activating"):
+        if ev.get("connected") is None:
+            return "activating:not_judged"
+        if ev.get("connected"):
+            return "activating:connected"
+    return code
+
+
+def _units_text(ev, suffix):
+    return " ".join(n for n in sorted((ev.get("units") or {}).keys()) if n.endswith(suffix))
+
+
+def _kvm_fix(ev):
+    mods = ev.get("kernel_modules") or []
+    if ev.get("exists"):
+        return "check %s's permissions and the kernel log (dmesg | grep -i kvm)" % ev.get("path")
+    if mods:
+        return "KVM modules %s are loaded but %s is missing: check udev and the kernel log" % (
+            ", ".join(mods), ev.get("path"))
+    fix = "load the KVM module (modprobe kvm_intel or kvm_amd)"
+    if ev.get("cpu_virt_flag") is None:
+        fix += "; the CPU shows no vmx/svm flag: enable virtualization in the firmware"
+    return fix
+
+
+def _unreachable(ev):
+    brokers = ", ".join("%s:%s" % (b["host"], b["port"]) for b in ev.get("brokers") or []) or "the message bus"
+    text = ("RabbitMQ at %s unreachable from this node: check the broker and [DEFAULT] transport_url "
+            "in nova.conf" % brokers)
+    errors = ["%s: %s" % (b["host"], b["error"]) for b in ev.get("brokers") or [] if b.get("error")]
+    if errors:
+        text += " (name resolution: %s)" % "; ".join(errors)
+    return text
+
+
+def _context(name, ev, ctx):
+    """The values ADVICE's format strings of layer ``name`` use."""
+    service = ctx.get("service") or "nova-compute"
+    out = {"service": service, "guests": NOT_AFFECTED,
+           "service_short": service[:-len(".service")] if service.endswith(".service") else service}
+    if name == "kvm":
+        out["kvm_fix"] = _kvm_fix(ev)
+    elif name == "qemu":
+        missing, crashed = ev.get("missing") or [], ev.get("crashed") or []
+        out.update(missing=", ".join(missing), first_missing=missing[0] if missing else "DOMAIN",
+                   crashed=", ".join(crashed), first_crashed=crashed[0] if crashed else "DOMAIN",
+                   unknown=", ".join(u["name"] or "?" for u in ev.get("unknown") or []))
+    elif name == "libvirt":
+        services = _units_text(ev, ".service")
+        out.update(uri=ev.get("uri"), services=services, daemon=services or "libvirtd",
+                   sockets=_units_text(ev, ".socket") or services, stderr=first_line(ev.get("stderr")))
+    elif name == "nova_compute":
+        out.update(unreachable=_unreachable(ev), nova_conf_path=(ev.get("nova_conf") or {}).get("path"),
+                   nova_conf_changed=ev.get("nova_conf_changed"), started=ev.get("started"))
+    elif name == "control_plane":
+        svc = ev.get("service") or {}
+        out.update(host=ev.get("host"), error=ev.get("error"),
+                   disabled_reason=svc.get("disabled_reason") or "no reason given",
+                   below_ok=" although the layers on this node look fine" if ctx.get("below_ok") else "")
+    return out
+
+
+def advice(name, code, ev, ctx):
+    """(explanation, action) for a failed or warning layer."""
+    texts = ADVICE.get((name, _variant(name, code, ev)))
+    if texts is None:
+        return ("%s: %s" % (name, code), None)
+    values = _context(name, ev, ctx)
+    return tuple(text.format(**values) for text in texts)
+
 
 def _guests_running(layers):
     qemu = layers.get("qemu") or {}
     processes = (qemu.get("evidence") or {}).get("processes") or []
     return [{"name": p["name"], "pid": p["pid"]} for p in processes]
-
-
-def _units_text(ev, suffix):
-    names = sorted((ev.get("units") or {}).keys())
-    wanted = [n for n in names if n.endswith(suffix)]
-    return " ".join(wanted)
-
-
-def _action(name, code, ev, ctx):
-    """(explanation, action) for a failed or warning layer."""
-    service = ctx.get("service") or "nova-compute"
-    service_short = service[:-len(".service")] if service.endswith(".service") else service
-    guests = "running guests are not affected"
-    if name == "kvm":
-        flag = ev.get("cpu_virt_flag")
-        mods = ev.get("kernel_modules") or []
-        if not ev.get("exists"):
-            if not mods:
-                fix = "load the KVM module (modprobe kvm_intel or kvm_amd)"
-                if flag is None:
-                    fix += "; the CPU shows no vmx/svm flag: enable virtualization in the firmware"
-            else:
-                fix = "KVM modules %s are loaded but %s is missing: check udev and the kernel log" % (
-                    ", ".join(mods), ev.get("path"))
-        else:
-            fix = "check %s's permissions and the kernel log (dmesg | grep -i kvm)" % ev.get("path")
-        if code == "kvm_unusable_virt_type_unknown":
-            return ("KVM is not usable and nova.conf could not be read to tell whether Nova needs it",
-                    fix + ", or set [libvirt] virt_type = qemu (slow software emulation)")
-        return ("Nova is set to virt_type = kvm but this node cannot run KVM guests: new guests fail to start",
-                fix + ", or set [libvirt] virt_type = qemu (slow software emulation)")
-    if name == "qemu":
-        if code == "qemu_missing":
-            missing = ev.get("missing") or []
-            return ("libvirt believes %s running, but no qemu process exists: the guest is gone" % ", ".join(missing),
-                    "read /var/log/libvirt/qemu/%s.log, then virsh destroy and start the domain "
-                    "(or openstack server reboot --hard)" % (missing[0] if missing else "DOMAIN"))
-        if code == "qemu_crashed":
-            crashed = ev.get("crashed") or []
-            return ("the guest %s is down: its qemu process died without a shutdown (killed, out of memory "
-                    "or a QEMU fault); the other guests are not affected" % ", ".join(crashed),
-                    "read /var/log/libvirt/qemu/%s.log and the kernel log (dmesg | grep -iE 'oom|killed'), then "
-                    "start it again: openstack server start (virsh start for a domain Nova does not manage)"
-                    % (crashed[0] if crashed else "DOMAIN"))
-        unknown = ", ".join(u["name"] or "?" for u in ev.get("unknown") or [])
-        return ("qemu processes run that this node's libvirt does not list (%s): another libvirt instance "
-                "or a leftover" % unknown,
-                "compare with virsh list --all and ps; do not kill a guest that Nova still tracks")
-    if name == "libvirt":
-        uri = ev.get("uri")
-        units = ev.get("units")
-        sockets = _units_text(ev, ".socket")
-        services = _units_text(ev, ".service")
-        if code == "virsh_missing":
-            return ("virsh is not installed, so libvirt could not be asked",
-                    "install libvirt-clients (Debian) / libvirt-client (EL)")
-        if code == "not_installed":
-            return ("libvirt is not installed on this node",
-                    "install and configure it with the novaops.compute.nova_compute role")
-        if code == "timeout":
-            return ("libvirt's daemon accepts connections but does not answer: it hangs",
-                    "journalctl -u %s; then systemctl restart %s (%s)" % (services or "libvirtd", services or "libvirtd",
-                                                                          guests))
-        if code == "unit_failed":
-            return ("libvirt's daemon failed, so Nova cannot manage guests; running guests keep running",
-                    "journalctl -u %s; then systemctl restart %s (%s)" % (services, services, guests))
-        if code == "down":
-            if units is None:
-                return ("no libvirt daemon runs, so Nova cannot manage guests; running guests keep running",
-                        "start libvirtd (no systemd here: libvirtd -d) (%s)" % guests)
-            return ("libvirt's daemon and its sockets are stopped, so Nova cannot manage guests; "
-                    "running guests keep running",
-                    "start libvirt's sockets: systemctl start %s (%s)" % (sockets or services, guests))
-        return ("libvirt's daemon runs but virsh -c %s fails: %s" % (uri, first_line(ev.get("stderr"))),
-                "check the URI and permissions (virsh -c %s version as root) and journalctl -u %s" % (
-                    uri, services or "libvirtd"))
-    if name == "nova_compute":
-        brokers = ", ".join("%s:%s" % (b["host"], b["port"]) for b in ev.get("brokers") or []) or "the message bus"
-        unreachable = ("RabbitMQ at %s unreachable from this node: check the broker and "
-                       "nova_compute_transport_url" % brokers)
-        errors = ["%s: %s" % (b["host"], b["error"]) for b in ev.get("brokers") or [] if b.get("error")]
-        if errors:
-            unreachable += " (name resolution: %s)" % "; ".join(errors)
-        if code == "not_installed":
-            return ("nova-compute is not installed or not configured on this node",
-                    "apply the novaops.compute.nova_compute role to this node")
-        if code == "unit_not_loaded":
-            return ("the %s unit could not be loaded" % service,
-                    "systemctl status %s; systemctl daemon-reload" % service)
-        if code == "not_running":
-            if ev.get("state") is None:
-                return ("nova-compute is not running (no systemd here); running guests keep running",
-                        "start nova-compute the way this node runs its services (%s)" % guests)
-            return ("nova-compute is stopped: the cloud cannot schedule to or manage guests on this node; "
-                    "running guests keep running",
-                    "start nova-compute: systemctl start %s (%s)" % (service_short, guests))
-        if code == "unit_failed":
-            return ("nova-compute failed and systemd does not restart it; running guests keep running",
-                    "journalctl -u %s -n 50 and /var/log/nova/nova-compute.log show why it exits "
-                    "(often nova.conf); fix it, then systemctl restart %s (%s)" % (
-                        service_short, service_short, guests))
-        if code == "restarting":
-            return ("nova-compute exits soon after each start and systemd keeps restarting it",
-                    "journalctl -u %s -n 50 and /var/log/nova/nova-compute.log show why it exits "
-                    "(often nova.conf); fix it, then systemctl restart %s (%s)" % (
-                        service_short, service_short, guests))
-        if code == "stopping":
-            return ("nova-compute is stopping", "wait, then systemctl status %s" % service_short)
-        if code == "activating":
-            if ev.get("connected") is None:
-                return ("nova-compute is starting (the unit is Type=notify: it stays activating until it reaches "
-                        "nova-conductor); its message-bus connection could not be judged",
-                        "run the check as root (become: true) so nova.conf can be read")
-            if ev.get("connected"):
-                return ("nova-compute reached RabbitMQ but is still waiting for nova-conductor to answer "
-                        "(the unit is Type=notify: it stays activating until then)",
-                        "check nova-conductor on the control plane (openstack compute service list; "
-                        "journalctl -u nova-conductor) and that it uses the same transport_url")
-            return ("nova-compute is starting but cannot reach the message bus "
-                    "(the unit is Type=notify: it stays activating until it reaches nova-conductor)",
-                    unreachable)
-        if code == "no_bus_connection":
-            return ("nova-compute runs but holds no connection to the message bus: the control plane cannot "
-                    "reach it", unreachable)
-        if code == "restart_pending":
-            return ("nova-compute runs with an older nova.conf than the one on disk (%s changed at %s, after "
-                    "nova-compute started at %s): the change takes effect at the next restart" % (
-                        (ev.get("nova_conf") or {}).get("path"), ev.get("nova_conf_changed"), ev.get("started")),
-                    "review the change (a hand edit? ansible-playbook playbooks/site.yml --check --diff shows it), "
-                    "then apply the managed file with site.yml, which restarts nova-compute only if needed")
-        if code == "bus_unknown":
-            return ("nova-compute runs, but its message-bus connection could not be judged",
-                    "run the check as root (become: true) so nova.conf can be read")
-    if name == "control_plane":
-        host = ev.get("host")
-        if code == "not_registered":
-            return ("the Compute API has no nova-compute service for host %s" % host,
-                    "check that [DEFAULT] host matches the host name the cloud expects, that nova-compute "
-                    "reached nova-conductor, then nova-manage cell_v2 discover_hosts on the controller")
-        if code == "forced_down":
-            return ("nova-compute on %s is forced down in the Compute API (an operator or a fencing tool set it)"
-                    % host, "once the node is fine: openstack compute service set --up %s nova-compute" % host)
-        if code == "service_down":
-            explanation = "the control plane sees nova-compute on %s as down" % host
-            if ctx.get("below_ok"):
-                explanation += " although the layers on this node look fine"
-            return (explanation,
-                    "nova-compute reports its state through RabbitMQ and nova-conductor: check nova-conductor "
-                    "and the clocks (NTP) of node and controllers")
-        if code == "service_disabled":
-            svc = ev.get("service") or {}
-            return ("nova-compute on %s is disabled (%s): no new guests are scheduled here" % (
-                host, svc.get("disabled_reason") or "no reason given"),
-                "openstack compute service set --enable %s nova-compute (once the reason is fixed)" % host)
-        if code == "api_error":
-            return ("the Compute API could not be asked: %s" % ev.get("error"),
-                    "check auth_url, the credentials and the region")
-    return ("%s: %s" % (name, code), None)
 
 
 def diagnose(layers, service="nova-compute"):
@@ -1178,8 +554,8 @@ def diagnose(layers, service="nova-compute"):
     if failed:
         first = failed[0]
         below_ok = all(lay["status"] in (OK, SKIPPED, WARNING) for lay in ordered[:ordered.index(first)])
-        explanation, action = _action(first["name"], first["code"], first["evidence"],
-                                      {"service": service, "below_ok": below_ok})
+        explanation, action = advice(first["name"], first["code"], first["evidence"],
+                                     {"service": service, "below_ok": below_ok})
         if guests and first["name"] in ("libvirt", "nova_compute"):
             explanation += " (%d guest%s still running in qemu)" % (len(guests), "" if len(guests) == 1 else "s")
         return {
@@ -1191,7 +567,7 @@ def diagnose(layers, service="nova-compute"):
         }
     if warnings:
         first = layers[warnings[0]]
-        explanation, action = _action(first["name"], first["code"], first["evidence"], {"service": service})
+        explanation, action = advice(first["name"], first["code"], first["evidence"], {"service": service})
         return {
             "failed_layer": None,
             "explanation": "no layer failed; warning on %s: %s" % (", ".join(warnings), explanation),
@@ -1207,125 +583,3 @@ def diagnose(layers, service="nova-compute"):
         "warnings": [],
         "guests_running": guests,
     }
-
-
-# ---------------------------------------------------------------------------
-# control plane (keystone v3 + Compute API), pure parts
-# ---------------------------------------------------------------------------
-
-AUTH_KEYS = (
-    "auth_url", "username", "user_id", "password", "project_name", "project_id",
-    "user_domain_name", "user_domain_id", "project_domain_name", "project_domain_id",
-    "application_credential_id", "application_credential_name", "application_credential_secret",
-)
-
-
-def cloud_settings(clouds, cloud, secure=None):
-    """Settings of one ``clouds.yaml`` entry, ``secure.yaml`` merged over it.
-
-    ``clouds``/``secure``: the parsed YAML documents.  Returns ``{auth
-    keys..., region_name, interface, verify, cacert, auth_type}``; raises
-    KeyError naming the cloud when it is not defined.
-    """
-    entries = (clouds or {}).get("clouds") or {}
-    if cloud not in entries:
-        raise KeyError("cloud %r is not in clouds.yaml (defined: %s)" % (cloud, ", ".join(sorted(entries)) or "none"))
-    entry = dict(entries[cloud] or {})
-    extra = ((secure or {}).get("clouds") or {}).get(cloud) or {}
-    auth = dict(entry.get("auth") or {})
-    auth.update(extra.get("auth") or {})
-    for key, value in extra.items():
-        if key != "auth":
-            entry[key] = value
-    out = {k: auth.get(k) for k in AUTH_KEYS if auth.get(k) not in (None, "")}
-    for key in ("region_name", "interface", "verify", "cacert", "auth_type"):
-        if entry.get(key) not in (None, ""):
-            out[key] = entry[key]
-    return out
-
-
-def tokens_url(auth_url):
-    base = auth_url.rstrip("/")
-    if not re.search(r"/v3$", base):
-        base += "/v3"
-    return base + "/auth/tokens"
-
-
-def keystone_auth_body(settings):
-    """The keystone v3 ``POST /auth/tokens`` body for password or application
-    credential authentication, scoped to the project when one is named."""
-    if settings.get("application_credential_secret"):
-        cred = {"secret": settings["application_credential_secret"]}
-        if settings.get("application_credential_id"):
-            cred["id"] = settings["application_credential_id"]
-        else:
-            cred["name"] = settings.get("application_credential_name")
-            cred["user"] = _named(settings, "username", "user_id", "user_domain")
-        return {"auth": {"identity": {"methods": ["application_credential"], "application_credential": cred}}}
-    user = _named(settings, "username", "user_id", "user_domain")
-    user["password"] = settings.get("password")
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}}
-    if settings.get("project_id"):
-        body["auth"]["scope"] = {"project": {"id": settings["project_id"]}}
-    elif settings.get("project_name"):
-        body["auth"]["scope"] = {"project": _named(settings, "project_name", "project_id", "project_domain")}
-    return body
-
-
-def _named(settings, name_key, id_key, domain_prefix):
-    if settings.get(id_key):
-        return {"id": settings[id_key]}
-    out = {"name": settings.get(name_key)}
-    if settings.get(domain_prefix + "_id"):
-        out["domain"] = {"id": settings[domain_prefix + "_id"]}
-    else:
-        out["domain"] = {"name": settings.get(domain_prefix + "_name") or "Default"}
-    return out
-
-
-def find_endpoint(token_body, service_type="compute", interface="public", region=None):
-    """The URL of ``service_type``'s endpoint in a keystone v3 token's catalog.
-
-    Raises LookupError naming what is there when no endpoint matches.
-    """
-    interface = (interface or "public").replace("URL", "")
-    catalog = ((token_body or {}).get("token") or {}).get("catalog") or []
-    seen = []
-    for service in catalog:
-        if service.get("type") != service_type:
-            continue
-        for ep in service.get("endpoints") or []:
-            ep_region = ep.get("region_id") or ep.get("region")
-            seen.append("%s/%s" % (ep.get("interface"), ep_region))
-            if ep.get("interface") == interface and (not region or ep_region == region):
-                return ep["url"]
-    if not seen:
-        raise LookupError("the catalog has no %s service" % service_type)
-    raise LookupError("no %s endpoint for interface %s%s (catalog has: %s)" % (
-        service_type, interface, " in region %s" % region if region else "", ", ".join(sorted(seen))))
-
-
-def services_url(endpoint, host):
-    return endpoint.rstrip("/") + "/os-services?" + urlencode([("binary", "nova-compute"), ("host", host)])
-
-
-def parse_os_services(body, host):
-    """``GET /os-services`` JSON -> the nova-compute entries of ``host``."""
-    services = (body or {}).get("services")
-    if not isinstance(services, list):
-        raise HealthParseError("no services list in the os-services answer")
-    return [s for s in services if s.get("binary") == "nova-compute" and s.get("host") == host]
-
-
-def api_error_message(status, body_text):
-    """One line for an OpenStack API error answer (keystone and nova shapes)."""
-    detail = ""
-    try:
-        data = json.loads(body_text or "{}")
-        if isinstance(data, dict) and data:
-            inner = next(iter(data.values()))
-            if isinstance(inner, dict):
-                detail = inner.get("message") or inner.get("title") or ""
-    except ValueError:
-        detail = first_line(body_text)[:200]
-    return "HTTP %s%s" % (status, ": " + detail if detail else "")

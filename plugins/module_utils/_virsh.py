@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the novaops.compute collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure helpers for ``virsh`` output: no processes, no libvirt, no Ansible.
+"""``virsh``: its outputs (pure parsers) and ``Virsh``, the one runner of it.
 
 ``virsh domiflist`` prints a table (libvirt's vshTable) like::
 
@@ -19,11 +19,16 @@ takes a single argument that virsh tokenizes itself (shell-like quoting).
 ``build_batch`` quotes every argument for that tokenizer and puts an ``echo``
 marker before each command so ``split_batch`` can cut the combined output
 back into one piece per command.
+
+``Virsh`` runs virsh through an AnsibleModule, bounded by ``timeout(1)`` when
+given a timeout; every module that asks libvirt uses it.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
+import xml.etree.ElementTree as ET
 
 COLUMNS = ("Interface", "Type", "Source", "Model", "MAC")
 KEYS = ("interface", "type", "source", "model", "mac")
@@ -217,3 +222,160 @@ def chunk(items, max_chars=32768, weight=len):
     if current:
         chunks.append(current)
     return chunks
+
+
+def parse_virsh_version(text):
+    """``virsh version`` -> ``{compiled_against, library, api, hypervisor}``."""
+    keys = {
+        "Compiled against library": "compiled_against",
+        "Using library": "library",
+        "Using API": "api",
+        "Running hypervisor": "hypervisor",
+    }
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() in keys:
+            out[keys[key.strip()]] = value.strip()
+    if "library" not in out:
+        raise VirshParseError("no 'Using library:' in virsh version output: %r" % text[:200])
+    return out
+
+
+def is_local_uri(uri):
+    """A libvirt URI whose daemon runs on this node (no host part)."""
+    rest = uri.partition("://")[2] if "://" in uri else ""
+    return rest.startswith("/") or rest == ""
+
+
+def parse_domain_graphics(text):
+    """``virsh dumpxml`` (libvirt's domain XML) -> ``{name, graphics}``.
+
+    ``graphics``: one ``{type, port, autoport, listen, socket}`` per
+    ``<devices><graphics>``, as libvirt documents them::
+
+        <graphics type='vnc' port='5900' autoport='yes' listen='0.0.0.0'>
+          <listen type='address' address='0.0.0.0'/>
+        </graphics>
+
+    ``port`` is an int, None when libvirt has not given one (``-1`` before
+    start, or a console on a UNIX socket); ``listen`` is the first
+    ``<listen>`` address (else the ``listen`` attribute), ``socket`` the
+    first ``<listen type='socket'>`` path.  Raises VirshParseError for text
+    that is not a domain's XML.
+    """
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise VirshParseError("not a domain XML: %s" % exc)
+    if root.tag != "domain":
+        raise VirshParseError("not a domain XML: root element <%s>" % root.tag)
+    graphics = []
+    for node in root.findall("./devices/graphics"):
+        port = node.get("port") or ""
+        addresses = [c.get("address") for c in node.findall("listen") if c.get("address")]
+        sockets = [c.get("socket") for c in node.findall("listen") if c.get("type") == "socket"]
+        # libvirt: the listen attribute duplicates the first <listen>'s address
+        listen = addresses[0] if addresses else node.get("listen")
+        sock = sockets[0] if sockets else node.get("socket")
+        graphics.append({
+            "type": node.get("type"),
+            "port": int(port) if port.isdigit() and int(port) > 0 else None,
+            "autoport": node.get("autoport") == "yes",
+            "listen": listen,
+            "socket": sock,
+        })
+    return {"name": root.findtext("name"), "graphics": graphics}
+
+
+# ---------------------------------------------------------------------------
+# the runner
+# ---------------------------------------------------------------------------
+
+class Virsh:
+    """Runs ``virsh -c URI`` through ``module.run_command``.
+
+    ``timeout``: seconds, enforced with ``timeout -k 5 N`` (when coreutils'
+    timeout is there); None runs virsh unbounded.  ``required``: fail the
+    module when virsh is not installed, else ``missing`` is True and nothing
+    runs.  Failure helpers end in fail_json with the command's evidence.
+    """
+
+    TIMED_OUT = (124, 137)  # timeout(1): the command timed out / was killed after -k
+
+    def __init__(self, module, uri, timeout=None, required=True):
+        self.module = module
+        self.uri = uri
+        self.timeout = timeout
+        binary = module.get_bin_path("virsh", required=required)
+        self.missing = binary is None
+        self.base = [binary, "-c", uri]
+        self.prefix = []
+        if timeout:
+            bounded = module.get_bin_path("timeout")
+            if bounded:
+                self.prefix = [bounded, "-k", "5", str(timeout)]
+
+    def argv(self, args):
+        return self.prefix + self.base + list(args)
+
+    def run(self, args):
+        """(rc, stdout, stderr) of ``virsh -c URI ARGS``."""
+        return self.module.run_command(self.argv(args))
+
+    def timed_out(self, rc):
+        return bool(self.prefix) and rc in self.TIMED_OUT
+
+    def fail(self, what, args, rc, out, err):
+        if self.timed_out(rc):
+            detail = "no answer within %ss" % self.timeout
+        else:
+            detail = err.strip() or out.strip() or "rc=%s" % rc
+        self.module.fail_json(msg="%s: %s" % (what, detail), cmd=self.argv(args), rc=rc, stdout=out, stderr=err)
+
+    def try_batch(self, commands):
+        """Run several virsh commands in one process.
+
+        Returns ``(pieces or None, rc, stdout, stderr)``: one stdout piece per
+        command, None when virsh stopped before the end (no daemon, timeout).
+        """
+        return self._batch(commands)[1:]
+
+    def _batch(self, commands):
+        token = uuid.uuid4().hex
+        args = [build_batch(commands, token)]
+        rc, out, err = self.run(args)
+        try:
+            return args, split_batch(out, token, len(commands)), rc, out, err
+        except VirshParseError:
+            return args, None, rc, out, err
+
+    def batch(self, commands):
+        """Like ``try_batch``, but a batch that stops early fails the module."""
+        args, pieces, rc, out, err = self._batch(commands)
+        if pieces is None:
+            self.fail("virsh failed", args, rc, out, err)
+        return pieces
+
+    def single(self, args, parse):
+        """Run one command alone; returns (parsed or None, rc, out, err)."""
+        rc, out, err = self.run(args)
+        if rc == 0:
+            try:
+                return parse(out), rc, out, err
+            except VirshParseError:
+                pass
+        return None, rc, out, err
+
+    def single_or_fail(self, args, parse, domain):
+        value, rc, out, err = self.single(args, parse)
+        if value is None:
+            self.fail("virsh %s failed for %s" % (args[0], domain), args, rc, out, err)
+        return value
+
+    def names(self, args):
+        """``virsh list ... --name``: the names, or fail_json."""
+        rc, out, err = self.run(args)
+        if rc != 0:
+            self.fail("virsh list failed", args, rc, out, err)
+        return parse_name_list(out)

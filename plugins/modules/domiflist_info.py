@@ -10,6 +10,8 @@ DOCUMENTATION = r"""
 module: domiflist_info
 short_description: List the network interfaces of libvirt domains (virsh domiflist)
 version_added: 0.1.0
+author:
+  - novaops.compute developers (@novaops)
 description:
   - Runs C(virsh domiflist) for one libvirt domain or for every defined domain
     (running and shut off) and returns the interfaces per domain name.
@@ -19,20 +21,12 @@ description:
   - With O(all=true) the module runs one C(virsh list --all --name) and then all the
     C(domiflist) commands in a single C(virsh) process (virsh's own command string,
     each domain name quoted for it), instead of one process per domain.
-author:
-  - novaops.compute developers (@novaops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads; it runs the same commands in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - novaops.compute.read_only
 requirements:
   - virsh (Debian/Ubuntu package libvirt-clients, EL package libvirt-client)
+  - C(timeout) (coreutils) to bound each virsh call; without it virsh runs unbounded.
 options:
   domain:
     description:
@@ -60,6 +54,13 @@ options:
     description: libvirt connection URI passed to C(virsh -c).
     type: str
     default: qemu:///system
+  timeout:
+    description:
+      - Seconds each C(virsh) process may take (the listing, each batch, each single rerun); a
+        C(virsh) that does not answer in time (a hung libvirt daemon) is killed and the module fails
+        saying so.
+    type: int
+    default: 30
 notes:
   - Output is read in the C locale, where virsh escapes non-ASCII bytes in table cells
     (a network named C(réseau) shows as C(r\xff\xffseau)); domain names, which come from
@@ -128,63 +129,18 @@ domains:
       type: str
 """
 
-import uuid
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novaops.compute.plugins.module_utils._virsh import (
+    Virsh,
     VirshParseError,
-    build_batch,
     chunk,
     parse_domiflist,
     parse_dominfo_name,
-    parse_name_list,
     quote,
-    split_batch,
 )
 
 ENVIRON = {"LANGUAGE": "C", "LC_ALL": "C"}
-
-
-class Virsh:
-    """Runs virsh through the module; failures end in fail_json with the evidence."""
-
-    def __init__(self, module, uri):
-        self.module = module
-        self.base = [module.get_bin_path("virsh", required=True), "-c", uri]
-
-    def run(self, args):
-        return self.module.run_command(self.base + args)
-
-    def fail(self, what, args, rc, out, err):
-        detail = err.strip() or out.strip() or "rc=%s" % rc
-        self.module.fail_json(msg="%s: %s" % (what, detail), cmd=self.base + args, rc=rc, stdout=out, stderr=err)
-
-    def batch(self, commands):
-        """Run several virsh commands in one process; one stdout piece per command."""
-        token = uuid.uuid4().hex
-        args = [build_batch(commands, token)]
-        rc, out, err = self.run(args)
-        try:
-            return split_batch(out, token, len(commands))
-        except VirshParseError:
-            self.fail("virsh failed", args, rc, out, err)
-
-    def single(self, args, parse):
-        """Run one command alone; returns (parsed or None, rc, out, err)."""
-        rc, out, err = self.run(args)
-        if rc == 0:
-            try:
-                return parse(out), rc, out, err
-            except VirshParseError:
-                pass
-        return None, rc, out, err
-
-    def single_or_fail(self, args, parse, domain):
-        value, rc, out, err = self.single(args, parse)
-        if value is None:
-            self.fail("virsh %s failed for %s" % (args[0], domain), args, rc, out, err)
-        return value
 
 
 def _dominfo_name(text):
@@ -210,13 +166,9 @@ def one_domain(virsh, domain, flags):
 
 def all_domains(virsh, flags):
     """{name: interfaces} for every defined domain."""
-    listing = ["list", "--all", "--name"]
-    rc, out, err = virsh.run(listing)
-    if rc != 0:
-        virsh.fail("virsh list failed", listing, rc, out, err)
     domains = {}
     # keep each command string far below Linux's 128 KiB limit for one argument
-    for names in chunk(parse_name_list(out), weight=lambda n: len(quote(n)) + 100):
+    for names in chunk(virsh.names(["list", "--all", "--name"]), weight=lambda n: len(quote(n)) + 100):
         commands = [["domiflist"] + flags + ["--domain", n] for n in names]
         for name, command, piece in zip(names, commands, virsh.batch(commands)):
             try:
@@ -235,21 +187,20 @@ def all_domains(virsh, flags):
 
 
 def main():
+    flag = dict(type="bool", default=False)
     module = AnsibleModule(
-        argument_spec=dict(
-            domain=dict(type="str"),
-            all=dict(type="bool", default=False),
-            inactive=dict(type="bool", default=False),
-            uri=dict(type="str", default="qemu:///system"),
-        ),
+        argument_spec=dict(domain=dict(type="str"), all=dict(flag), inactive=dict(flag),
+                           uri=dict(type="str", default="qemu:///system"), timeout=dict(type="int", default=30)),
         supports_check_mode=True,
     )
     module.run_command_environ_update = ENVIRON
     params = module.params
     if bool(params["domain"]) == params["all"]:
         module.fail_json(msg="exactly one of domain and all=true is required")
+    if params["timeout"] <= 0:
+        module.fail_json(msg="timeout must be more than 0, got %d" % params["timeout"])
 
-    virsh = Virsh(module, params["uri"])
+    virsh = Virsh(module, params["uri"], params["timeout"])
     flags = ["--inactive"] if params["inactive"] else []
     if params["all"]:
         domains = all_domains(virsh, flags)

@@ -31,9 +31,10 @@ description:
     process's socket file descriptors. The password of the URL is never returned.
   - A connected nova-compute whose nova.conf changed after it started is a V(warning) (V(restart_pending))
     because the running service does not use the file on disk yet.
-  - B(control_plane) - with credentials (O(auth_url) or O(cloud)), the Compute API's C(os-services)
+  - B(control_plane) - with credentials (O(auth) or O(cloud)), the Compute API's C(os-services)
     entry of this host's nova-compute is V(up) and V(enabled). Plain HTTPS to keystone v3 and Nova,
-    no OpenStack SDK needed. Skipped without credentials.
+    no OpenStack SDK needed. Skipped without credentials. No credential is returned, also not when
+    Keystone echoes one in its error answer.
   - Without systemd (a container, a node whose PID 1 is another init) the daemons are found by their
     process names in C(/proc) instead of their units.
   - The module never fails because the node is unhealthy unless O(fail_on_unhealthy=true); it fails
@@ -42,14 +43,7 @@ author:
   - novaops.compute developers (@novaops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads; it runs the same checks in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - novaops.compute.read_only
 requirements:
   - Linux with C(/proc).
   - virsh (Debian/Ubuntu package libvirt-clients, EL package libvirt-client).
@@ -90,42 +84,73 @@ options:
         RV(layers) and RV(diagnosis).
     type: bool
     default: false
-  auth_url:
+  auth:
     description:
-      - Keystone URL (V(http://controller:5000/v3); V(/v3) is added when missing). Enables the
-        control_plane layer, with O(username), O(password) and O(project_name).
-      - Overrides the value from O(cloud).
-    type: str
-  username:
-    description: Keystone user name for the control_plane layer. Overrides the value from O(cloud).
-    type: str
-  password:
-    description: Password of O(username). Overrides the value from O(cloud).
-    type: str
-  project_name:
-    description: Project to scope the token to. Overrides the value from O(cloud).
-    type: str
-  user_domain_name:
-    description: Domain of O(username); V(Default) when neither this nor O(cloud) sets it.
-    type: str
-  project_domain_name:
-    description: Domain of O(project_name); V(Default) when neither this nor O(cloud) sets it.
-    type: str
-  region_name:
-    description: Region of the compute endpoint in the catalog; the first compute endpoint of
-      O(interface) when not set.
-    type: str
-  interface:
-    description: Which catalog endpoint of the Compute API to use; V(public) when neither this nor O(cloud)
-      sets it.
-    type: str
-    choices: [public, internal, admin]
+      - Keystone credentials for the control_plane layer, the keys of a C(clouds.yaml) C(auth) entry plus
+        O(auth.region_name) and O(auth.interface). Enables that layer with O(auth.auth_url) and either
+        O(auth.password) (with O(auth.username) or O(auth.user_id)) or an application credential.
+      - Each key given overrides the value from O(cloud).
+    type: dict
+    suboptions:
+      auth_url:
+        description: Keystone URL (V(http://controller:5000/v3); V(/v3) is added when missing).
+        type: str
+      username:
+        description: Keystone user name.
+        type: str
+      user_id:
+        description: Keystone user ID (instead of O(auth.username)).
+        type: str
+      password:
+        description: Password of the user.
+        type: str
+      project_name:
+        description: Project to scope the token to.
+        type: str
+      project_id:
+        description: Project ID to scope the token to (instead of O(auth.project_name)).
+        type: str
+      user_domain_name:
+        description: Domain of O(auth.username); V(Default) when neither this, O(auth.user_domain_id) nor
+          O(cloud) sets it.
+        type: str
+      user_domain_id:
+        description: Domain ID of O(auth.username).
+        type: str
+      project_domain_name:
+        description: Domain of O(auth.project_name); V(Default) when neither this, O(auth.project_domain_id)
+          nor O(cloud) sets it.
+        type: str
+      project_domain_id:
+        description: Domain ID of O(auth.project_name).
+        type: str
+      application_credential_id:
+        description: ID of an application credential (used instead of a password with
+          O(auth.application_credential_secret)).
+        type: str
+      application_credential_name:
+        description: Name of an application credential of O(auth.username) (instead of its ID).
+        type: str
+      application_credential_secret:
+        description: Secret of the application credential.
+        type: str
+      region_name:
+        description: Region of the compute endpoint in the catalog; the first compute endpoint of
+          O(auth.interface) when not set.
+        type: str
+      interface:
+        description: Which catalog endpoint of the Compute API to use; V(public) when neither this nor
+          O(cloud) sets it.
+        type: str
+        choices: [public, internal, admin]
   cloud:
     description:
       - Name of a cloud in C(clouds.yaml) to take the credentials from (C(auth_type) V(password) or
         V(v3applicationcredential)), searched like the OpenStack client does - C($OS_CLIENT_CONFIG_FILE),
         C(./clouds.yaml), C(~/.config/openstack/clouds.yaml), C(/etc/openstack/clouds.yaml) on the
         node - with C(secure.yaml) merged over it.
+      - A C(clouds.yaml) or C(secure.yaml) that is not valid YAML, or not shaped like one, fails the module
+        with the file's path and what is wrong.
     type: str
   host:
     description:
@@ -145,11 +170,14 @@ notes:
     the guests whose QEMU process is alive whatever the layers above say.
   - Nova's default C(virt_type) is V(kvm); only nova.conf is read for it (Debian's
     C(/etc/nova/nova-compute.conf), which the novaops.compute.nova_compute role neutralises, is not).
+  - O(auth) is not C(no_log) as a whole, only its secrets are; Ansible would otherwise mask every value
+    of it (a user named V(nova) or an interface V(public)) wherever it appears in the result.
   - Nodes that run libvirt in a container with its own PID namespace show their QEMU processes under
     C(evidence.other_namespaces) of the qemu layer; they are not compared with the domains.
 seealso:
   - module: novaops.compute.vnc_check
   - module: novaops.compute.domiflist_info
+  - module: novaops.compute.console_endpoints_info
 """
 
 EXAMPLES = r"""
@@ -185,11 +213,12 @@ EXAMPLES = r"""
 
 - name: Same with explicit credentials
   novaops.compute.node_health_info:
-    auth_url: http://controller:5000/v3
-    username: admin
-    password: "{{ vault_admin_password }}"
-    project_name: admin
-    region_name: RegionOne
+    auth:
+      auth_url: http://controller:5000/v3
+      username: admin
+      password: "{{ vault_admin_password }}"
+      project_name: admin
+      region_name: RegionOne
   become: true
 
 - name: Modular libvirt daemons, EL unit name
@@ -352,28 +381,30 @@ diagnosis:
           type: int
 """
 
-import fcntl
-import json
 import os
 import pwd
-import socket
 import traceback
-import uuid
-from urllib.error import HTTPError, URLError
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible.module_utils.urls import open_url
+from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.novaops.compute.plugins.module_utils import _compute_api as api
 from ansible_collections.novaops.compute.plugins.module_utils import _health as health
+from ansible_collections.novaops.compute.plugins.module_utils import _proc as proc
+from ansible_collections.novaops.compute.plugins.module_utils import _systemd as systemd
+from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import conf_get, parse_ini
+from ansible_collections.novaops.compute.plugins.module_utils._proc import Host
+from ansible_collections.novaops.compute.plugins.module_utils._ss import broker_connections, read_connections
+from ansible_collections.novaops.compute.plugins.module_utils._urls import UrlError, parse_transport_url
 from ansible_collections.novaops.compute.plugins.module_utils._virsh import (
     SHUTOFF,
     SHUTOFF_REASONS,
+    Virsh,
     VirshParseError,
-    build_batch,
+    is_local_uri,
     parse_domstats_state,
     parse_name_list,
-    split_batch,
+    parse_virsh_version,
 )
 
 try:
@@ -386,127 +417,17 @@ else:
     HAS_YAML = True
 
 ENVIRON = {"LANGUAGE": "C", "LC_ALL": "C"}
-KVM_GET_API_VERSION = 0xAE00
-NOVA_API_MICROVERSION = "2.11"  # forced_down in os-services
 VIRSH_COMMANDS = [["version"], ["list", "--all", "--name"], ["list", "--name"]]
-CLOUDS_DIRS = ("~/.config/openstack", "/etc/openstack")
-
-
-class Host:
-    """Everything the module reads from the node itself, outside run_command.
-
-    One small seam: unit tests replace it with a snapshot of a real node.
-    """
-
-    proc = "/proc"
-
-    def _read(self, path, binary=False):
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError:
-            return None
-        return data if binary else data.decode("utf-8", "surrogateescape")
-
-    def _link(self, path):
-        try:
-            return os.readlink(path)
-        except OSError:
-            return None
-
-    def pids(self):
-        return sorted(int(n) for n in os.listdir(self.proc) if n.isdigit())
-
-    def process_entry(self, pid):
-        base = "%s/%d/" % (self.proc, pid)
-        return self._read(base + "stat"), self._read(base + "cmdline", binary=True), self._link(base + "ns/pid")
-
-    def own_pid_ns(self):
-        return self._link(self.proc + "/self/ns/pid")
-
-    def fd_links(self, pid):
-        base = "%s/%d/fd" % (self.proc, pid)
-        try:
-            names = os.listdir(base)
-        except OSError:
-            return {}
-        links = {}
-        for name in names:
-            target = self._link(base + "/" + name)
-            if target is not None:
-                links[name] = target
-        return links
-
-    def net_tcp(self, pid):
-        return [self._read("%s/%d/net/%s" % (self.proc, pid, n)) for n in ("tcp", "tcp6")]
-
-    def cpuinfo(self):
-        return self._read(self.proc + "/cpuinfo") or ""
-
-    def kvm_modules(self):
-        try:
-            return sorted(n for n in os.listdir("/sys/module") if n == "kvm" or n.startswith("kvm_"))
-        except OSError:
-            return []
-
-    def dev_kvm(self, path="/dev/kvm"):
-        dev = {"path": path, "exists": os.path.exists(path), "usable": False, "api_version": None, "error": None}
-        if not dev["exists"]:
-            dev["error"] = "missing"
-            return dev
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
-        except OSError as exc:
-            dev["error"] = "open read-write: %s" % exc.strerror
-            return dev
-        try:
-            dev["api_version"] = fcntl.ioctl(fd, KVM_GET_API_VERSION)
-        except OSError as exc:
-            dev["error"] = "KVM_GET_API_VERSION: %s" % exc.strerror
-        finally:
-            os.close(fd)
-        dev["usable"] = dev["api_version"] is not None and dev["api_version"] >= 12
-        return dev
-
-    def read_text(self, path):
-        """(text, error); error is None on success."""
-        try:
-            with open(path, "rb") as f:
-                return f.read().decode("utf-8", "replace"), None
-        except OSError as exc:
-            return None, exc.strerror or str(exc)
-
-    def exists(self, path):
-        return os.path.exists(path)
-
-    def mtime(self, path):
-        try:
-            return os.stat(path).st_mtime
-        except OSError:
-            return None
-
-    def process_started(self, pid):
-        """When PID started (seconds since the epoch), from /proc/PID/stat and /proc/stat's btime."""
-        stat = self._read("%s/%d/stat" % (self.proc, pid))
-        boot = self._read(self.proc + "/stat")
-        if stat is None or boot is None:
-            return None
-        return health.process_start_time(stat, boot, os.sysconf("SC_CLK_TCK"))
-
-    def hostname(self):
-        return socket.gethostname()
-
-    def resolve(self, host, port):
-        """(sorted addresses, error)."""
-        try:
-            infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-        except (socket.gaierror, socket.herror, UnicodeError) as exc:
-            return [], to_native(exc)
-        return sorted({health.normalize_ip(info[4][0]) for info in infos}), None
+DEFAULT_TRANSPORT_URL = "rabbit://"  # oslo.messaging's default [DEFAULT] transport_url
+AUTH_OPTIONS = dict(
+    {key: dict(type="str", no_log=key in api.SECRET_KEYS) for key in api.AUTH_KEYS},
+    region_name=dict(type="str"),
+    interface=dict(type="str", choices=["public", "internal", "admin"]),
+)
 
 
 # ---------------------------------------------------------------------------
-# gathering (glue): each returns plain data for the judges in _health
+# readers and runners -> parsed data for the judges
 # ---------------------------------------------------------------------------
 
 def read_nova_conf(host, path):
@@ -516,62 +437,36 @@ def read_nova_conf(host, path):
         info["error"] = error
         return info, {}
     info["readable"] = True
-    return info, health.parse_ini(text)
+    return info, parse_ini(text)
 
 
 def read_processes(host):
     entries = [host.process_entry(pid) for pid in host.pids()]
-    return health.process_table([e for e in entries if e[0] is not None], host.own_pid_ns())
+    return proc.process_table([e for e in entries if e[0] is not None], host.own_pid_ns())
 
 
-def systemctl_show(module, units):
-    """({Id: props}, None) or (None, why systemd could not be asked).
-
-    Not wrapped in timeout(1): systemctl bounds its own D-Bus calls.
-    """
-    systemctl = module.get_bin_path("systemctl")
-    if not systemctl:
-        return None, "systemctl not found"
-    rc, out, err = module.run_command(health.systemctl_show_argv(systemctl, units))
-    if rc != 0:
-        return None, health.first_line(err) or "systemctl show: rc=%s" % rc
-    try:
-        return health.parse_systemctl_show(out), None
-    except health.HealthParseError as exc:
-        return None, to_native(exc)
-
-
-def _bounded(module, argv, timeout):
-    tmo = module.get_bin_path("timeout")
-    return ([tmo, "-k", "5", str(timeout)] + argv) if tmo else argv
-
-
-def ask_libvirt(module, uri, timeout):
-    virsh = module.get_bin_path("virsh")
-    if not virsh:
+def ask_libvirt(virsh):
+    """The one batched virsh run: version, defined and active domains."""
+    if virsh.missing:
         return {"answered": False, "missing_binary": True}
-    token = uuid.uuid4().hex
-    argv = _bounded(module, [virsh, "-c", uri, build_batch(VIRSH_COMMANDS, token)], timeout)
-    rc, out, err = module.run_command(argv)
-    result = {"answered": False, "rc": rc, "stderr": err, "timeout": timeout,
-              "timed_out": argv[0] != virsh and rc in (124, 137)}
-    try:
-        version_text, defined, active = split_batch(out, token, len(VIRSH_COMMANDS))
-        version = health.parse_virsh_version(version_text)
-    except (VirshParseError, health.HealthParseError):
+    pieces, rc, _out, err = virsh.try_batch(VIRSH_COMMANDS)
+    result = {"answered": False, "rc": rc, "stderr": err, "timeout": virsh.timeout, "timed_out": virsh.timed_out(rc)}
+    if pieces is None:
         return result
-    result.update(answered=True, version=version, defined=parse_name_list(defined),
-                  active=parse_name_list(active))
+    try:
+        version = parse_virsh_version(pieces[0])
+    except VirshParseError:
+        return result
+    result.update(answered=True, version=version, defined=parse_name_list(pieces[1]),
+                  active=parse_name_list(pieces[2]))
     return result
 
 
-def ask_crashed(module, uri, timeout, inactive):
+def ask_crashed(virsh, inactive):
     """Names of the inactive domains libvirt shows shut off because their QEMU died (reason crashed)."""
     if not inactive:
         return []
-    virsh = module.get_bin_path("virsh")
-    rc, out, err = module.run_command(
-        _bounded(module, [virsh, "-c", uri, "domstats", "--state", "--list-shutoff"], timeout))
+    rc, out, _err = virsh.run(["domstats", "--state", "--list-shutoff"])
     if rc != 0:
         return []
     try:
@@ -583,35 +478,15 @@ def ask_crashed(module, uri, timeout, inactive):
                   and SHUTOFF_REASONS.get(st.get("reason")) == "crashed")
 
 
-def read_connections(module, host, processes):
-    """(connections, source) of the given processes."""
-    ss = module.get_bin_path("ss")
-    if ss:
-        rc, out, err = module.run_command([ss, "-tnpH"])
-        if rc == 0:
-            try:
-                return health.parse_ss(out), "ss"
-            except health.HealthParseError:
-                pass
-    conns = []
-    for proc in processes:
-        try:
-            conns.extend(health.proc_connections(proc["pid"], proc["name"], host.net_tcp(proc["pid"]),
-                                                 host.fd_links(proc["pid"])))
-        except health.HealthParseError:
-            continue
-    return conns, "/proc"
-
-
 def bus_evidence(module, host, conf, nova_conf, processes):
     """The message-bus evidence of nova-compute; the URL's password never leaves parse_transport_url."""
     if not nova_conf["readable"]:
         return {"error": "cannot read %s: %s" % (nova_conf["path"], nova_conf["error"])}
     # Unset, oslo.messaging uses rabbit:// (guest@localhost:5672), and so do we.
-    url = health.conf_get(conf, "DEFAULT", "transport_url", health.DEFAULT_TRANSPORT_URL)
+    url = conf_get(conf, "DEFAULT", "transport_url", DEFAULT_TRANSPORT_URL)
     try:
-        parsed = health.parse_transport_url(url)
-    except health.HealthParseError as exc:
+        parsed = parse_transport_url(url)
+    except UrlError as exc:
         return {"error": "transport_url: %s" % exc}
     # parsed["passwords"] is not added to module.no_log_values on purpose: Ansible would then mask
     # that string everywhere in the result, and a password such as "nova" or "guest" would turn
@@ -624,115 +499,65 @@ def bus_evidence(module, host, conf, nova_conf, processes):
     return {
         "transport_url": parsed["masked"],
         "brokers": brokers,
-        "connections": health.broker_connections(conns, brokers, [p["pid"] for p in processes]),
+        "connections": broker_connections(conns, brokers, [p["pid"] for p in processes]),
         "source": source,
     }
 
 
-# ---------------------------------------------------------------------------
-# control plane
-# ---------------------------------------------------------------------------
+def started_at(host, table, pid):
+    """When ``pid`` started (seconds since the epoch), from its stat in the table and /proc/stat's btime."""
+    entry = next((p for p in table if p["pid"] == pid), None)
+    if entry is None:
+        return None
+    return proc.process_start_time(entry.get("starttime"), host.stat(), host.clock_ticks())
 
-def find_clouds_files(host):
-    names = []
-    env = os.environ.get("OS_CLIENT_CONFIG_FILE")
-    if env:
-        names.append(env)
-    names.append(os.path.join(os.getcwd(), "clouds.yaml"))
+
+def load_cloud(module, host, cloud):
+    """The settings of ``cloud`` from clouds.yaml and secure.yaml on the node, or fail_json."""
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
     home = os.environ.get("HOME") or pwd.getpwuid(os.getuid()).pw_dir
-    names.extend(os.path.join(d.replace("~", home, 1), "clouds.yaml") for d in CLOUDS_DIRS)
-    clouds = next((n for n in names if host.exists(n)), None)
-    secure_names = [os.path.join(os.path.dirname(clouds), "secure.yaml")] if clouds else []
-    secure = next((n for n in secure_names if host.exists(n)), None)
-    return clouds, secure
+    candidates = api.clouds_yaml_candidates(os.environ.get("OS_CLIENT_CONFIG_FILE"), os.getcwd(), home)
+    clouds_file = next((n for n in candidates if host.exists(n)), None)
+    if clouds_file is None:
+        module.fail_json(msg="cloud=%s given but no clouds.yaml found on the node" % cloud)
+    secure_file = os.path.join(os.path.dirname(clouds_file), "secure.yaml")
+    paths = (clouds_file, secure_file if host.exists(secure_file) else None)
+    docs = []
+    for path in paths:
+        text, error = host.read_text(path) if path else (None, None)
+        if error:
+            module.fail_json(msg="cannot read %s: %s" % (path, error))
+        try:
+            docs.append(yaml.safe_load(text) if text else None)
+        except yaml.YAMLError as exc:
+            # never the YAML error's snippet of the file: it may show a password
+            mark = getattr(exc, "problem_mark", None)
+            where = " at line %d, column %d" % (mark.line + 1, mark.column + 1) if mark else ""
+            module.fail_json(msg="cannot parse %s: not valid YAML (%s%s)" % (
+                path, getattr(exc, "problem", None) or "syntax error", where))
+    try:
+        return api.cloud_settings(docs[0], cloud, docs[1], (clouds_file, secure_file))
+    except KeyError as exc:
+        module.fail_json(msg=exc.args[0])
+    except api.CloudConfigError as exc:
+        module.fail_json(msg=str(exc))
 
 
 def control_plane_settings(module, host):
     """Credentials for the control_plane layer, or None when none are given."""
     params = module.params
-    settings = {}
-    if params["cloud"]:
-        if not HAS_YAML:
-            module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
-        clouds_file, secure_file = find_clouds_files(host)
-        if clouds_file is None:
-            module.fail_json(msg="cloud=%s given but no clouds.yaml found on the node" % params["cloud"])
-        docs = []
-        for path in (clouds_file, secure_file):
-            text, error = host.read_text(path) if path else (None, None)
-            if error:
-                module.fail_json(msg="cannot read %s: %s" % (path, error))
-            try:
-                docs.append(yaml.safe_load(text) if text else None)
-            except yaml.YAMLError as exc:
-                module.fail_json(msg="cannot parse %s: %s" % (path, to_native(exc)))
-        try:
-            settings = health.cloud_settings(docs[0], params["cloud"], docs[1])
-        except KeyError as exc:
-            module.fail_json(msg="%s (%s)" % (exc.args[0], clouds_file))
-        if settings.get("auth_type") not in (None, "password", "v3password", "v3applicationcredential"):
-            module.fail_json(msg="cloud %s uses auth_type %s; supported: password, v3applicationcredential" % (
-                params["cloud"], settings["auth_type"]))
-    for key in ("auth_url", "username", "password", "project_name", "user_domain_name", "project_domain_name",
-                "region_name", "interface"):
-        if params[key] is not None:
-            settings[key] = params[key]
+    auth = {k: v for k, v in (params["auth"] or {}).items() if v is not None}
+    settings = load_cloud(module, host, params["cloud"]) if params["cloud"] else {}
+    settings.update(auth)
     if params["validate_certs"] is not None:
         settings["verify"] = params["validate_certs"]
     if params["ca_cert"] is not None:
         settings["cacert"] = params["ca_cert"]
-    if not settings.get("auth_url"):
-        if params["cloud"] or params["username"] or params["password"]:
-            module.fail_json(msg="auth_url is required for the control_plane layer (give auth_url or a cloud "
-                                 "that has auth.auth_url)")
-        return None
-    if not settings.get("password") and not settings.get("application_credential_secret"):
-        module.fail_json(msg="auth_url needs a password (or a cloud with an application credential)")
-    if settings.get("password") and not (settings.get("username") or settings.get("user_id")):
-        module.fail_json(msg="auth_url with password needs username")
-    return settings
-
-
-def _http(settings, url, timeout, method="GET", data=None, headers=None):
-    """(status, headers, body text); HTTP errors are returned, not raised."""
-    headers = dict(headers or {}, Accept="application/json")
-    if data is not None:
-        headers["Content-Type"] = "application/json"
-    verify = settings.get("verify", True)
-    if isinstance(verify, str):
-        verify = verify.lower() not in ("false", "no", "0")
-    try:
-        resp = open_url(url, method=method, data=data, headers=headers, timeout=timeout,
-                        validate_certs=verify, ca_path=settings.get("cacert"), follow_redirects="safe")
-        return resp.getcode(), resp.headers, to_text(resp.read(), errors="surrogate_or_strict")
-    except HTTPError as exc:
-        body = exc.read() if hasattr(exc, "read") else b""
-        return exc.code, exc.headers, to_text(body or b"", errors="surrogate_or_strict")
-
-
-def ask_control_plane(settings, host_name, timeout):
-    """(services, error, endpoint) from keystone + GET /os-services."""
-    body = json.dumps(health.keystone_auth_body(settings))
-    try:
-        status, headers, text = _http(settings, health.tokens_url(settings["auth_url"]), timeout, "POST", body)
-        if status != 201:
-            return None, "keystone: %s" % health.api_error_message(status, text), None
-        token = headers.get("X-Subject-Token")
-        endpoint = health.find_endpoint(json.loads(text), "compute", settings.get("interface") or "public",
-                                        settings.get("region_name"))
-        status, _headers, text = _http(settings, health.services_url(endpoint, host_name), timeout, headers={
-            "X-Auth-Token": token,
-            "OpenStack-API-Version": "compute %s" % NOVA_API_MICROVERSION,
-            "X-OpenStack-Nova-API-Version": NOVA_API_MICROVERSION,
-        })
-        if status != 200:
-            return None, "Compute API: %s" % health.api_error_message(status, text), endpoint
-        return health.parse_os_services(json.loads(text), host_name), None, endpoint
-    except LookupError as exc:
-        return None, "keystone catalog: %s" % to_native(exc), None
-    except (URLError, OSError, ValueError, health.HealthParseError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        return None, to_native(reason), None
+    problem = api.settings_problem(settings, bool(params["cloud"] or auth))
+    if problem:
+        module.fail_json(msg=problem)
+    return settings if settings.get("auth_url") else None
 
 
 # ---------------------------------------------------------------------------
@@ -741,17 +566,16 @@ def ask_control_plane(settings, host_name, timeout):
 
 def check_node(module, host, cp_settings):
     params = module.params
-    timeout = params["timeout"]
-    service = health.unit_name(params["service"])
+    service = systemd.unit_name(params["service"])
 
     nova_conf, conf = read_nova_conf(host, params["nova_conf"])
-    virt_type = health.conf_get(conf, "libvirt", "virt_type", "kvm") if nova_conf["readable"] else None
+    virt_type = conf_get(conf, "libvirt", "virt_type", "kvm") if nova_conf["readable"] else None
 
-    lv_units = [health.unit_name(u) for u in params["libvirt_services"] or []]
-    asked = [service] + (lv_units or list(health.MONOLITHIC_UNITS + health.MODULAR_UNITS))
-    units, systemd_error = systemctl_show(module, asked)
+    lv_units = [systemd.unit_name(u) for u in params["libvirt_services"] or []]
+    asked = [service] + (lv_units or list(systemd.MONOLITHIC_UNITS + systemd.MODULAR_UNITS))
+    units, systemd_error = systemd.show_units(module, asked)
     if units is not None:
-        lv_units = lv_units or health.choose_libvirt_units(units)
+        lv_units = lv_units or systemd.choose_libvirt_units(units)
         lv_unit_props = {u: units.get(u, {"Id": u}) for u in lv_units}
         nova_unit = units.get(service, {"Id": service})
     else:
@@ -759,50 +583,50 @@ def check_node(module, host, cp_settings):
 
     # libvirt first, then /proc, so a guest started meanwhile is at worst
     # "unknown"; a domain that stopped meanwhile is rechecked once.
-    local = health.is_local_uri(params["uri"])
-    for attempt in range(2):
-        virsh = ask_libvirt(module, params["uri"], timeout)
+    virsh = Virsh(module, params["uri"], params["timeout"], required=False)
+    local = is_local_uri(params["uri"])
+    for _attempt in range(2):
+        libvirt = ask_libvirt(virsh)
         table = read_processes(host)
-        qemu = health.qemu_processes(table)
-        active = virsh.get("active") if virsh.get("answered") and local else None
+        qemu = proc.qemu_processes(table)
+        active = libvirt.get("active") if libvirt.get("answered") and local else None
         names = {g["name"] for g in qemu["guests"]}
         if active is None or not set(active) - names:
             break
 
-    daemons = [{"pid": p["pid"], "name": health.command_name(p)}
-               for p in health.find_processes(table, health.LIBVIRT_DAEMONS)]
+    daemons = [{"pid": p["pid"], "name": proc.command_name(p)}
+               for p in proc.find_processes(table, health.LIBVIRT_DAEMONS)]
     layers = {}
-    layers["kvm"] = health.judge_kvm(host.dev_kvm(), virt_type, health.parse_cpu_virt_flag(host.cpuinfo()),
-                                     host.kvm_modules(), health.guests_by_accel(qemu))
+    layers["kvm"] = health.judge_kvm(host.dev_kvm(), virt_type, proc.parse_cpu_virt_flag(host.cpuinfo()),
+                                     host.kvm_modules(), proc.guests_by_accel(qemu))
     reason = None
     if not local:
         reason = "the URI %s is remote" % params["uri"]
-    elif not virsh.get("answered"):
+    elif not libvirt.get("answered"):
         reason = "libvirt does not answer"
     crashed = None
     if active is not None:
-        inactive = set(virsh.get("defined") or []) - set(active)
-        crashed = ask_crashed(module, params["uri"], timeout, inactive)
+        crashed = ask_crashed(virsh, set(libvirt.get("defined") or []) - set(active))
     layers["qemu"] = health.judge_qemu(qemu, active, reason, crashed)
-    layers["libvirt"] = health.judge_libvirt(params["uri"], virsh, lv_unit_props, daemons)
+    layers["libvirt"] = health.judge_libvirt(params["uri"], libvirt, lv_unit_props, daemons)
     if lv_unit_props is None:
         layers["libvirt"]["evidence"]["systemd"] = systemd_error
 
-    processes = health.service_processes(table, nova_unit, health.NOVA_COMPUTE_COMMAND)
+    processes = proc.service_processes(table, nova_unit, health.NOVA_COMPUTE_COMMAND)
     bus = bus_evidence(module, host, conf, nova_conf, processes)
     # a nova.conf newer than the running nova-compute: a change not in effect yet
     times = {"nova_conf_changed": host.mtime(params["nova_conf"]),
-             "started": host.process_started(processes[0]["pid"]) if processes else None}
+             "started": started_at(host, table, processes[0]["pid"]) if processes else None}
     layers["nova_compute"] = health.judge_nova_compute(service, nova_unit, processes, nova_conf, bus, times)
     layers["nova_compute"]["evidence"]["source"] = bus.get("source")
     if nova_unit is None:
         layers["nova_compute"]["evidence"]["systemd"] = systemd_error
 
-    host_name = params["host"] or health.conf_get(conf, "DEFAULT", "host") or host.hostname()
+    host_name = params["host"] or conf_get(conf, "DEFAULT", "host") or host.hostname()
     if cp_settings is None:
         layers["control_plane"] = health.judge_control_plane(host_name)
     else:
-        services, error, endpoint = ask_control_plane(cp_settings, host_name, timeout)
+        services, error, endpoint = api.ask_control_plane(cp_settings, host_name, params["timeout"])
         layers["control_plane"] = health.judge_control_plane(host_name, services, error, endpoint)
     return layers
 
@@ -816,14 +640,7 @@ def main():
             libvirt_services=dict(type="list", elements="str"),
             timeout=dict(type="int", default=10),
             fail_on_unhealthy=dict(type="bool", default=False),
-            auth_url=dict(type="str"),
-            username=dict(type="str"),
-            password=dict(type="str", no_log=True),
-            project_name=dict(type="str"),
-            user_domain_name=dict(type="str"),
-            project_domain_name=dict(type="str"),
-            region_name=dict(type="str"),
-            interface=dict(type="str", choices=["public", "internal", "admin"]),
+            auth=dict(type="dict", options=AUTH_OPTIONS),
             cloud=dict(type="str"),
             host=dict(type="str"),
             validate_certs=dict(type="bool"),
@@ -844,7 +661,7 @@ def main():
     cp_settings = control_plane_settings(module, host)
     try:
         layers = check_node(module, host, cp_settings)
-        diagnosis = health.diagnose(layers, health.unit_name(params["service"]))
+        diagnosis = health.diagnose(layers, systemd.unit_name(params["service"]))
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg="node_health_info: internal error: %s" % to_native(exc),
                          exception=traceback.format_exc())

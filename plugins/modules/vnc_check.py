@@ -32,14 +32,7 @@ author:
   - novaops.compute developers (@novaops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module only reads; it runs the same checks in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - novaops.compute.read_only
 options:
   host:
     description:

@@ -52,3 +52,13 @@ def test_a_failed_check_is_reported_with_its_message():
     failed = {"failed": True, "msg": "cloud=bed given but no clouds.yaml found on the node"}
     assert f.health_report(failed, "compute1") == [
         "compute1: not checked - cloud=bed given but no clouds.yaml found on the node"]
+
+
+def test_report_adds_the_playbook_hint_the_node_side_advice_leaves_out():
+    lines = f.health_report(run("broker-down"), "compute1")
+    assert lines[2].startswith("  do:  RabbitMQ at localhost:5672, 127.0.0.2:5672 unreachable from this node")
+    assert lines[3] == "  hint: the nova_compute role writes transport_url from nova_compute_transport_url"
+    assert lines[4].startswith("  guests still running:")
+    # activating but connected: nothing about the broker
+    assert not any(line.startswith("  hint:") for line in f.health_report(run("activating-connected"), "c1"))
+    assert not any(line.startswith("  hint:") for line in f.health_report(run("nova-stopped"), "c1"))

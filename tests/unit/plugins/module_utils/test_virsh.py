@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from ansible_collections.novaops.compute.plugins.module_utils import _virsh
 from ansible_collections.novaops.compute.plugins.module_utils._virsh import (
     SHUTOFF_REASONS,
     VirshParseError,
@@ -333,3 +334,187 @@ def test_parse_domstats_state_several_and_empty():
     assert parse_domstats_state("") == {}
     with pytest.raises(VirshParseError):
         parse_domstats_state("  state.state=5\n")
+
+
+# ---------------------------------------------------------------------------
+# the batch node_health_info runs (version, defined, active), captured on the
+# nodes of tests/unit/fixtures/health/
+# ---------------------------------------------------------------------------
+
+HEALTH = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "health")
+
+
+def health_stdout(*parts):
+    with open(os.path.join(HEALTH, *parts[:-1], parts[-1] + ".txt"), encoding="utf-8") as f:
+        return f.read()
+
+
+def health_meta(*parts):
+    with open(os.path.join(HEALTH, *parts[:-1], parts[-1] + ".json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def health_pieces(where):
+    return split_batch(health_stdout(where, "virsh-batch"), TOKEN, 3)
+
+
+def test_virsh_batch_host():
+    version, defined, active = health_pieces("host")
+    assert _virsh.parse_virsh_version(version) == {
+        "compiled_against": "libvirt 9.0.0", "library": "libvirt 9.0.0", "api": "QEMU 9.0.0",
+        "hypervisor": "QEMU 7.2.22"}
+    assert "novaops-health odd,name" in parse_name_list(active)  # paused counts as active
+    assert len(parse_name_list(defined)) == 5
+
+
+@pytest.mark.parametrize("name, rc", [("virsh-batch-no-daemon", 1), ("virsh-batch-hung", 124)])
+def test_virsh_batch_failures_print_no_marker(name, rc):
+    assert health_meta("host", name)["rc"] == rc
+    assert health_stdout("host", name) == ""
+    with pytest.raises(ValueError):
+        split_batch(health_stdout("host", name), TOKEN, 3)
+
+
+def test_parse_virsh_version_rejects():
+    with pytest.raises(_virsh.VirshParseError):
+        _virsh.parse_virsh_version("")
+
+
+@pytest.mark.parametrize("uri, local", [("qemu:///system", True), ("qemu:///session", True),
+                                        ("qemu:///system?socket=/run/x", True), ("qemu+ssh://n1/system", False),
+                                        ("qemu+tcp://10.0.0.1/system", False), ("test:///default", True)])
+def test_is_local_uri(uri, local):
+    assert _virsh.is_local_uri(uri) is local
+
+
+# ---------------------------------------------------------------------------
+# domain XML: <graphics> (no dumpxml capture exists: libvirt's documented
+# forms, https://libvirt.org/formatdomain.html#graphical-framebuffers)
+# ---------------------------------------------------------------------------
+
+DOMAIN_XML = """<domain type='kvm' id='3'>
+  <name>instance-0000002a</name>
+  <uuid>9b4d0c1e-0d64-4b6e-9f0a-1f0e1b2c3d4e</uuid>
+  <devices>
+    <graphics type='spice' port='5901' autoport='yes' listen='127.0.0.1'>
+      <listen type='address' address='127.0.0.1'/>
+    </graphics>
+    <graphics type='vnc' port='5900' autoport='yes' listen='0.0.0.0'>
+      <listen type='address' address='0.0.0.0'/>
+    </graphics>
+  </devices>
+</domain>
+"""
+
+
+def test_parse_domain_graphics_documented_forms():
+    parsed = _virsh.parse_domain_graphics(DOMAIN_XML)
+    assert parsed == {"name": "instance-0000002a", "graphics": [
+        {"type": "spice", "port": 5901, "autoport": True, "listen": "127.0.0.1", "socket": None},
+        {"type": "vnc", "port": 5900, "autoport": True, "listen": "0.0.0.0", "socket": None}]}
+
+
+@pytest.mark.parametrize(
+    "graphics, expected",
+    [
+        # an inactive domain's autoport: no port yet
+        ("<graphics type='vnc' port='-1' autoport='yes'/>",
+         {"type": "vnc", "port": None, "autoport": True, "listen": None, "socket": None}),
+        # <listen type='network'>: libvirt fills in the network's address in the live XML
+        ("<graphics type='vnc' port='5902' autoport='no'><listen type='network' network='default' "
+         "address='192.168.122.1'/></graphics>",
+         {"type": "vnc", "port": 5902, "autoport": False, "listen": "192.168.122.1", "socket": None}),
+        # a console on a UNIX socket
+        ("<graphics type='vnc'><listen type='socket' socket='/run/libvirt/qemu/vnc.sock'/></graphics>",
+         {"type": "vnc", "port": None, "autoport": False, "listen": None, "socket": "/run/libvirt/qemu/vnc.sock"}),
+        # the listen attribute alone (older XML)
+        ("<graphics type='vnc' port='5903' listen='10.0.0.5'/>",
+         {"type": "vnc", "port": 5903, "autoport": False, "listen": "10.0.0.5", "socket": None}),
+    ],
+)
+def test_parse_domain_graphics_variants(graphics, expected):
+    xml = "<domain><name>g</name><devices>%s</devices></domain>" % graphics
+    assert _virsh.parse_domain_graphics(xml)["graphics"] == [expected]
+
+
+@pytest.mark.parametrize("text", ["", "\n", "error: failed to get domain 'x'\n", "<capabilities/>"])
+def test_parse_domain_graphics_rejects(text):
+    with pytest.raises(VirshParseError):
+        _virsh.parse_domain_graphics(text)
+
+
+# ---------------------------------------------------------------------------
+# the runner
+# ---------------------------------------------------------------------------
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self, answers=None, bins=("virsh", "timeout")):
+        self.answers = list(answers or [])
+        self.bins = bins
+        self.calls = []
+
+    def get_bin_path(self, name, required=False):
+        if name in self.bins:
+            return "/usr/bin/" + name
+        if required:
+            raise Failed("Failed to find required executable %s" % name)
+        return None
+
+    def run_command(self, args):
+        self.calls.append(args)
+        return self.answers.pop(0)
+
+    def fail_json(self, **kwargs):
+        raise Failed(kwargs)
+
+
+@pytest.fixture
+def token(monkeypatch):
+    monkeypatch.setattr(_virsh.uuid, "uuid4", type("U", (), {"hex": TOKEN}))
+
+
+def test_virsh_bounded_by_timeout_runs_the_captured_argv(token):
+    m = health_meta("host", "virsh-batch-hung")
+    module = FakeModule([(m["rc"], "", m["stderr"])])
+    virsh = _virsh.Virsh(module, m["argv"][6], int(m["argv"][3]))
+    pieces, rc, _out, _err = virsh.try_batch([["version"], ["list", "--all", "--name"], ["list", "--name"]])
+    assert module.calls == [["/usr/bin/timeout"] + m["argv"][1:4] + ["/usr/bin/virsh"] + m["argv"][5:]]
+    assert (pieces, rc, virsh.timed_out(rc)) == (None, 124, True)
+    with pytest.raises(Failed) as info:
+        virsh.fail("virsh failed", ["version"], rc, "", "")
+    assert info.value.args[0]["msg"] == "virsh failed: no answer within %ss" % m["argv"][3]
+
+
+def test_virsh_unbounded_without_timeout_or_timeout_binary():
+    module = FakeModule([(0, "a\n\n", ""), (0, "b\n\n", "")], bins=("virsh",))
+    assert _virsh.Virsh(module, "qemu:///system", 5).names(["list", "--name"]) == ["a"]
+    assert _virsh.Virsh(module, "qemu:///system").names(["list", "--name"]) == ["b"]
+    assert module.calls == [["/usr/bin/virsh", "-c", "qemu:///system", "list", "--name"]] * 2
+    assert not _virsh.Virsh(module, "qemu:///system").timed_out(124)
+
+
+def test_virsh_missing_binary():
+    virsh = _virsh.Virsh(FakeModule(bins=()), "qemu:///system", 10, required=False)
+    assert virsh.missing
+    with pytest.raises(Failed, match="required executable virsh"):
+        _virsh.Virsh(FakeModule(bins=()), "qemu:///system")
+
+
+def test_virsh_batch_splits_or_fails_with_the_evidence(token):
+    argv = meta("batch-all")["argv"]
+    module = FakeModule([(0, stdout("batch-all"), ""), (1, "", "error: failed to connect to the hypervisor\n")],
+                        bins=("virsh",))
+    virsh = _virsh.Virsh(module, "qemu:///system")
+    names = parse_name_list(stdout("list-all-name"))
+    pieces = virsh.batch([["domiflist", "--domain", n] for n in names])
+    assert len(pieces) == len(names)
+    assert module.calls[0][1:] == argv[1:]
+    with pytest.raises(Failed) as info:
+        virsh.batch([["domiflist", "--domain", n] for n in names])
+    result = info.value.args[0]
+    assert result["msg"] == "virsh failed: error: failed to connect to the hypervisor"
+    assert result["cmd"] == module.calls[1] and result["rc"] == 1

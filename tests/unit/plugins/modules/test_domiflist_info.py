@@ -17,10 +17,12 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.novaops.compute.plugins.module_utils import _virsh
 from ansible_collections.novaops.compute.plugins.modules import domiflist_info
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "virsh")
 VIRSH = "/usr/bin/virsh"
+BOUND = ["/usr/bin/timeout", "-k", "5", "30"]  # every virsh runs under timeout(1), 30 s by default
 
 
 class Exit(Exception):
@@ -62,8 +64,9 @@ def virsh(monkeypatch):
 
     def run_command(self, args, **kwargs):
         assert isinstance(args, list), "argv list, never a shell string"
-        assert args[0] == VIRSH
+        assert args[:4] == BOUND and args[4] == VIRSH
         assert self.run_command_environ_update == {"LANGUAGE": "C", "LC_ALL": "C"}
+        args = args[4:]
         calls.append(args)
         key = tuple(args[1:])
         if key in extra:
@@ -78,11 +81,12 @@ def virsh(monkeypatch):
         raise Exit(True, kwargs)
 
     monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
-    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: VIRSH)
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
+                        lambda self, name, required=False, opt_dirs=None: "/usr/bin/" + name)
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     # the batch marker token the captures were made with
-    monkeypatch.setattr(domiflist_info.uuid, "uuid4", lambda: types.SimpleNamespace(hex="fixture0"))
+    monkeypatch.setattr(_virsh.uuid, "uuid4", lambda: types.SimpleNamespace(hex="fixture0"))
     return types.SimpleNamespace(calls=calls, extra=extra)
 
 
@@ -189,7 +193,7 @@ def test_unknown_domain_fails_with_libvirts_message(virsh):
     assert out.result["rc"] == 1
     assert out.result["stdout"] == "\n"
     assert out.result["stderr"] == "error: failed to get domain 'novaops-fx-does-not-exist'\n"
-    assert out.result["cmd"] == [
+    assert out.result["cmd"] == BOUND + [
         VIRSH, "-c", "qemu:///system", "domiflist", "--domain", "novaops-fx-does-not-exist"]
 
 
@@ -209,7 +213,7 @@ def test_no_daemon_single_domain(virsh, monkeypatch):
     rc, out, err = CAPTURES[("-c", uri, "domiflist", "--domain", "novaops-fx-multi")]
 
     def dead(self, args, **kwargs):
-        virsh.calls.append(args)
+        virsh.calls.append(args[4:])
         return rc, out, err
 
     monkeypatch.setattr(basic.AnsibleModule, "run_command", dead)
@@ -227,4 +231,25 @@ def test_exactly_one_of_domain_and_all(virsh, args):
     out = run(args)
     assert out.failed
     assert out.result["msg"] == "exactly one of domain and all=true is required"
+    assert virsh.calls == []
+
+
+def test_a_hung_libvirt_is_cut_off_by_the_timeout(virsh, monkeypatch):
+    calls = []
+
+    def hung(self, args, **kwargs):
+        calls.append(args)
+        return 124, "", ""
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", hung)
+    out = run({"all": True, "timeout": 7})
+    assert out.failed
+    assert out.result["msg"] == "virsh list failed: no answer within 7s"
+    assert calls == [["/usr/bin/timeout", "-k", "5", "7", VIRSH, "-c", "qemu:///system", "list", "--all", "--name"]]
+    assert out.result["cmd"] == calls[0] and out.result["rc"] == 124
+
+
+def test_timeout_must_be_positive(virsh):
+    out = run({"all": True, "timeout": 0})
+    assert out.failed and out.result["msg"] == "timeout must be more than 0, got 0"
     assert virsh.calls == []

@@ -14,13 +14,14 @@ import io
 import json
 import os
 import types
-from urllib.error import HTTPError
+from urllib.error import HTTPError, URLError
 
 import pytest
 
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.novaops.compute.plugins.module_utils import _compute_api, _virsh
 from ansible_collections.novaops.compute.plugins.modules import node_health_info as mod
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "health")
@@ -58,7 +59,7 @@ class FakeHost:
         self.name = hostname
         # not captured: tests that need them set them
         self.mtimes = {}
-        self.started = {}
+        self.boot = None
 
     def pids(self):
         return sorted(self.procs)
@@ -97,8 +98,11 @@ class FakeHost:
     def mtime(self, path):
         return self.mtimes.get(path)
 
-    def process_started(self, pid):
-        return self.started.get(pid)
+    def stat(self):
+        return self.boot
+
+    def clock_ticks(self):
+        return 100
 
     def hostname(self):
         return self.name
@@ -180,7 +184,7 @@ def fake(monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", get_bin_path)
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(mod.uuid, "uuid4", lambda: types.SimpleNamespace(hex="fixture0"))
+    monkeypatch.setattr(_virsh.uuid, "uuid4", lambda: types.SimpleNamespace(hex="fixture0"))
     state.use = use
     return state
 
@@ -265,9 +269,9 @@ def test_bed_healthy_with_the_compute_api(fake, monkeypatch):
             read=io.BytesIO(answer["body"].encode("utf-8")).read,
             headers={"X-Subject-Token": "gAAAAAB-token"} if key == "token" else {})
 
-    monkeypatch.setattr(mod, "open_url", open_url)
-    out = run({"auth_url": "http://controller:5000/v3", "username": "admin", "password": "test-only-admin-pw",
-               "project_name": "admin", "region_name": "RegionOne"})
+    monkeypatch.setattr(_compute_api, "open_url", open_url)
+    out = run({"auth": {"auth_url": "http://controller:5000/v3", "username": "admin",
+                        "password": "test-only-admin-pw", "project_name": "admin", "region_name": "RegionOne"}})
     assert not out.failed
     assert out.result["healthy"] is True
     assert {n: lay["code"] for n, lay in out.result["layers"].items()} == {
@@ -327,7 +331,7 @@ def test_bed_cloud_from_clouds_yaml_and_a_rejected_token(fake, monkeypatch):
     def open_url(url, **kwargs):
         raise HTTPError(url, bad["status"], "Unauthorized", {}, io.BytesIO(bad["body"].encode("utf-8")))
 
-    monkeypatch.setattr(mod, "open_url", open_url)
+    monkeypatch.setattr(_compute_api, "open_url", open_url)
     out = run({"cloud": "bed"})
     assert not out.failed
     cp = out.result["layers"]["control_plane"]
@@ -355,10 +359,10 @@ def test_unreachable_keystone_is_a_warning(fake, monkeypatch):
     fake.use("bed")
 
     def open_url(url, **kwargs):
-        raise mod.URLError(ConnectionRefusedError(111, "Connection refused"))
+        raise URLError(ConnectionRefusedError(111, "Connection refused"))
 
-    monkeypatch.setattr(mod, "open_url", open_url)
-    out = run({"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p"})
+    monkeypatch.setattr(_compute_api, "open_url", open_url)
+    out = run({"auth": {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "secret-p"}})
     assert out.result["layers"]["control_plane"]["evidence"]["error"] == "[Errno 111] Connection refused"
 
 
@@ -433,9 +437,9 @@ def test_fail_on_unhealthy_passes_a_healthy_node(fake):
 def test_explicit_libvirt_services(fake):
     fake.use("container/libvirt-down")
     units = ("nova-compute.service", "libvirtd.service", "libvirtd.socket", "virtqemud.service", "virtqemud.socket")
-    argv = mod.health.systemctl_show_argv("/usr/bin/systemctl", ["nova-compute.service", "virtqemud.service",
-                                                                 "virtqemud.socket"])
-    full = fake.answers[tuple(mod.health.systemctl_show_argv("/usr/bin/systemctl", units))]
+    argv = mod.systemd.systemctl_show_argv(
+        "/usr/bin/systemctl", ["nova-compute.service", "virtqemud.service", "virtqemud.socket"])
+    full = fake.answers[tuple(mod.systemd.systemctl_show_argv("/usr/bin/systemctl", units))]
     fake.answers[tuple(argv)] = full  # systemctl prints the blocks of the units it is asked for; extra are ignored
     out = run({"libvirt_services": ["virtqemud", "virtqemud.socket"]})
     assert sorted(out.result["layers"]["libvirt"]["evidence"]["units"]) == ["virtqemud.service", "virtqemud.socket"]
@@ -448,10 +452,12 @@ def test_explicit_libvirt_services(fake):
         ({"timeout": 0}, "timeout must be more than 0, got 0"),
         ({"service": ""}, "service must not be empty"),
         ({"libvirt_services": ["libvirtd", ""]}, "libvirt_services must not contain empty names"),
-        ({"username": "admin"}, "auth_url is required for the control_plane layer (give auth_url or a cloud "
-                                "that has auth.auth_url)"),
-        ({"auth_url": "http://k:5000"}, "auth_url needs a password (or a cloud with an application credential)"),
-        ({"auth_url": "http://k:5000", "password": "x"}, "auth_url with password needs username"),
+        ({"auth": {"username": "admin"}}, "auth_url is required for the control_plane layer (give auth.auth_url "
+                                          "or a cloud that has auth.auth_url)"),
+        ({"auth": {"auth_url": "http://k:5000"}}, "auth_url needs a password (or an application credential)"),
+        ({"auth": {"auth_url": "http://k:5000", "password": "x"}}, "auth_url with password needs username"),
+        ({"auth": {"auth_url": "http://k:5000", "pasword": "x"}},
+         "Unsupported parameters for (basic.py) module: auth.pasword. Supported parameters include: "),
         ({"cloud": "bed"}, "cloud=bed given but no clouds.yaml found on the node"),
     ],
 )
@@ -461,7 +467,7 @@ def test_bad_parameters_fail_before_any_command(fake, monkeypatch, args, msg):
     monkeypatch.delenv("OS_CLIENT_CONFIG_FILE", raising=False)
     out = run(args)
     assert out.failed
-    assert out.result["msg"] == msg
+    assert out.result["msg"].startswith(msg) and (msg.endswith(": ") or out.result["msg"] == msg)
     assert fake.calls == []
 
 
@@ -476,3 +482,113 @@ def test_internal_error_fails_without_a_traceback_in_msg(fake):
     assert out.failed
     assert out.result["msg"] == "node_health_info: internal error: proc vanished"
     assert "Traceback" in out.result["exception"]
+
+
+# ---------------------------------------------------------------------------
+# credentials and clouds.yaml
+# ---------------------------------------------------------------------------
+
+def use_clouds(fake, monkeypatch, clouds, secure=None):
+    fake.use("bed")
+    fake.host.files["/etc/openstack/clouds.yaml"] = clouds
+    if secure is not None:
+        fake.host.files["/etc/openstack/secure.yaml"] = secure
+    monkeypatch.setenv("HOME", "/nonexistent-home")
+    monkeypatch.delenv("OS_CLIENT_CONFIG_FILE", raising=False)
+
+
+@pytest.mark.parametrize(
+    "clouds, secure, msg",
+    [
+        ("clouds:\n  - bed\n", None, "/etc/openstack/clouds.yaml: 'clouds' is a list, not a mapping"),
+        ("clouds:\n  bed: s3cr3t\n", None, "/etc/openstack/clouds.yaml: cloud 'bed' is a str, not a mapping"),
+        ("[clouds, bed]\n", None,
+         "/etc/openstack/clouds.yaml: the file is a list, not a mapping with a 'clouds' key"),
+        ("clouds:\n  bed:\n    auth: {password: s3cr3t}\n", "clouds: s3cr3t\n",
+         "/etc/openstack/secure.yaml: 'clouds' is a str, not a mapping"),
+        ("clouds:\n  bed:\n    auth:\n      password: \"s3cr3t\n", None,
+         "cannot parse /etc/openstack/clouds.yaml: not valid YAML (found unexpected end of stream at line 5, column 1)"),
+        ("clouds:\n  bed:\n    auth: {password: s3cr3t]\n", None,
+         "cannot parse /etc/openstack/clouds.yaml: not valid YAML (expected ',' or '}', but got ']' "
+         "at line 3, column 28)"),
+    ],
+)
+def test_malformed_clouds_yaml_fails_naming_the_file(fake, monkeypatch, clouds, secure, msg):
+    use_clouds(fake, monkeypatch, clouds, secure)
+    out = run({"cloud": "bed"})
+    assert out.failed
+    assert out.result["msg"] == msg
+    assert "s3cr3t" not in json.dumps(out.result) and "exception" not in out.result
+    assert fake.calls == []
+
+
+def test_a_numeric_password_keystone_echoes_is_masked(fake, monkeypatch):
+    """password: 12345 in clouds.yaml is never among Ansible's no_log values."""
+    use_clouds(fake, monkeypatch, "clouds:\n  bed:\n    auth:\n      auth_url: http://controller:5000/v3\n"
+                                  "      username: admin\n      password: 12345\n      project_name: admin\n")
+    sent = []
+
+    def open_url(url, data=None, **kwargs):
+        sent.append(json.loads(data))
+        body = json.dumps({"error": {"code": 401, "title": "Unauthorized", "message": (
+            "The request you have made requires authentication (password 12345 rejected for admin).")}})
+        raise HTTPError(url, 401, "Unauthorized", {}, io.BytesIO(body.encode("utf-8")))
+
+    monkeypatch.setattr(_compute_api, "open_url", open_url)
+    out = run({"cloud": "bed"})
+    assert sent[0]["auth"]["identity"]["password"]["user"]["password"] == "12345"
+    cp = out.result["layers"]["control_plane"]
+    assert cp["evidence"]["error"] == ("keystone: HTTP 401: The request you have made requires authentication "
+                                       "(password ******** rejected for admin).")
+    assert "12345" not in json.dumps(out.result)
+    assert "12345" not in out.module.no_log_values
+
+
+def test_auth_masks_its_secrets_only(fake, monkeypatch):
+    """A user named nova: the result keeps "nova-compute"; the password is a no_log value."""
+    fake.use("container/nova-stopped")
+
+    def open_url(url, **kwargs):
+        raise URLError(ConnectionRefusedError(111, "Connection refused"))
+
+    monkeypatch.setattr(_compute_api, "open_url", open_url)
+    out = run({"auth": {"auth_url": "http://127.0.0.1:9/v3", "username": "nova", "password": "nova-pw-1",
+                        "interface": "public"}})
+    assert out.result["diagnosis"]["action"].startswith("start nova-compute: systemctl start nova-compute")
+    assert "nova-pw-1" in out.module.no_log_values
+    assert "nova" not in out.module.no_log_values and "public" not in out.module.no_log_values
+
+
+def test_application_credential_from_auth(fake, monkeypatch):
+    fake.use("bed")
+    sent = []
+
+    def open_url(url, data=None, **kwargs):
+        sent.append(json.loads(data))
+        raise URLError(ConnectionRefusedError(111, "Connection refused"))
+
+    monkeypatch.setattr(_compute_api, "open_url", open_url)
+    run({"auth": {"auth_url": "http://controller:5000/v3", "application_credential_id": "ac1",
+                  "application_credential_secret": "ac-secret"}})
+    assert sent[0]["auth"]["identity"] == {"methods": ["application_credential"],
+                                           "application_credential": {"id": "ac1", "secret": "ac-secret"}}
+
+
+# ---------------------------------------------------------------------------
+# a nova.conf newer than the running nova-compute (start time from the one stat read)
+# ---------------------------------------------------------------------------
+
+def test_restart_pending_from_the_process_table(fake):
+    fake.use("bed")
+    stat = fake.host.procs[8524]["stat"]
+    starttime = int(stat.rpartition(")")[2].split()[19])
+    fake.host.boot = "cpu 1 2 3\nbtime 1795540000\n"
+    started = 1795540000 + starttime / 100.0
+    fake.host.mtimes["/etc/nova/nova.conf"] = started + 600
+    out = run({})
+    nova = out.result["layers"]["nova_compute"]
+    assert (nova["status"], nova["code"]) == ("warning", "restart_pending")
+    assert out.result["healthy"] is True
+    assert "takes effect at the next restart" in out.result["diagnosis"]["explanation"]
+    fake.host.mtimes["/etc/nova/nova.conf"] = started - 600
+    assert run({}).result["layers"]["nova_compute"]["code"] == "connected"

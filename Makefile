@@ -20,19 +20,20 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS):$(VENV)/lib/python3.11/site-packages
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
-# Podman here needs runc and no default ulimits (see DESIGN.md): a
+# Podman here needs runc (crun refuses a hybrid cgroup v1 layout) and no
+# default ulimits (raising them fails without CAP_SYS_RESOURCE): a
 # project-local containers.conf, never a rewrite of /etc/containers.
 export CONTAINERS_CONF := $(ROOT)/tools/podman/containers.conf
 MOLECULE := cd $(ROOT) && $(BIN)/molecule
 
-.PHONY: help deps venv collection lint sanity units test build docs clean \
+.PHONY: help deps venv collection lint sanity units integration test build docs clean \
         image molecule demo demo-clean
 
 help:
 	@echo "make demo       - a control plane + compute1 in podman, site.yml against them, a report"
 	@echo "make demo-clean - remove what make demo created"
-	@echo "make test       - lint, sanity, unit tests, docs, build, the Molecule scenarios"
-	@echo "make lint | sanity | units | docs | build | image | molecule | clean"
+	@echo "make test       - lint, sanity, unit and integration tests, docs, build, the Molecule scenarios"
+	@echo "make lint | sanity | units | integration | docs | build | image | molecule | clean"
 
 # apt packages the tool chain needs (skipped when already there).
 deps:
@@ -79,12 +80,21 @@ sanity: collection $(SANITY_VENV)/.installed
 units: collection
 	$(BIN)/pytest -q tests/unit
 
+# ansible-playbook, ansible-doc and ansible-galaxy on localhost, no test bed:
+# the role's task files against files in temporary directories, and the built
+# tarball installed alone (tests/integration/test_tarball.py). Like `units`,
+# a run that collects no test fails (pytest exits 5).
+integration: collection
+	$(BIN)/pytest -q tests/integration
+
 docs: collection
 	$(BIN)/ansible-doc -t role novaops.compute.nova_compute | grep -q nova_compute_transport_url
 	$(BIN)/ansible-doc -t role novaops.compute.vnc_client | grep -q vnc_client_x11_forwarding
 	$(BIN)/ansible-doc -t module novaops.compute.vnc_check | grep -q security_types
 	$(BIN)/ansible-doc -t module novaops.compute.domiflist_info | grep -q port_id_prefix
 	$(BIN)/ansible-doc -t module novaops.compute.node_health_info | grep -q failed_layer
+	$(BIN)/ansible-doc -t module novaops.compute.node_health_info | grep -q application_credential_secret
+	$(BIN)/ansible-doc -t module novaops.compute.console_endpoints_info | grep -q loopback_endpoints
 
 build: collection
 	mkdir -p build
@@ -110,7 +120,7 @@ demo: collection image
 demo-clean: venv
 	$(MOLECULE) destroy -s default
 
-test: lint sanity units docs build molecule
+test: lint sanity units integration docs build molecule
 
 clean:
 	rm -rf build .cache/collections tests/output

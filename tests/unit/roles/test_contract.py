@@ -1,6 +1,7 @@
 """Each role's contract: argument specs, defaults, usages and README agree."""
 
 import glob
+import importlib.util
 import os
 import re
 import subprocess
@@ -70,3 +71,48 @@ def test_readme_starts_with_the_two_commands():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
         head = handle.read(1500)
     assert "make demo" in head and "make test" in head
+
+
+def _role_docs_tool():
+    spec = importlib.util.spec_from_file_location("role_vars_table", os.path.join(ROOT, "tools", "role-vars-table.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_readme_is_generated_from_the_argument_specs(role):
+    """roles/ROLE/README.md is what tools/role-vars-table.py generates: it drifts
+    from meta/argument_specs.yml only when someone forgets to run the tool."""
+    with open(os.path.join(ROOT, "roles", role, "README.md"), encoding="utf-8") as handle:
+        current = handle.read()
+    assert current == _role_docs_tool().role_readme(role), "run python tools/role-vars-table.py"
+    for name in specs(role):
+        assert "| `%s` |" % name in current
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_os_vars_layers_hold_only_what_differs(role):
+    """vars/<family>.yml, then <family>_<major>.yml, <distribution>.yml and
+    <distribution>_<major>.yml: a more specific file only overrides its base."""
+    vars_dir = os.path.join(ROOT, "roles", role, "vars")
+    families = load(os.path.join(vars_dir, "main.yml"))["__%s_os_families" % role]
+    files = {os.path.basename(p)[:-4]: load(p) for p in glob.glob(os.path.join(vars_dir, "*.yml"))}
+    for family in families:
+        assert family in files, "vars/%s.yml is missing" % family
+    for name, data in files.items():
+        base = name.rsplit("_", 1)[0]
+        if name == "main" or "_" not in name or base not in files:
+            continue
+        assert set(data) <= set(files[base]), "%s.yml adds variables %s.yml lacks" % (name, base)
+        for key, value in data.items():
+            assert files[base][key] != value, "%s.yml repeats %s from %s.yml" % (name, key, base)
+
+
+def test_no_scheduler_filters_on_a_compute_node():
+    """[filter_scheduler] is read by nova-scheduler on the controllers only."""
+    role = os.path.join(ROOT, "roles", "nova_compute")
+    for path in glob.glob(os.path.join(role, "**", "*.yml"), recursive=True):
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        assert "filter_scheduler" not in text and "scheduler_enabled_filters" not in text, path

@@ -1,4 +1,5 @@
-"""Render nova.conf.j2 through ansible-playbook and check it option by option.
+"""Render nova.conf through ansible-playbook, as configure.yml does, and check
+it option by option.
 
 Each case is a set of inventory variables; the rendered file is parsed as INI
 and checked with oslo-config-validator against Nova 26's option data
@@ -12,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
@@ -29,7 +31,7 @@ BASE = {
 
 CASES = {
     # The operator's notes: 16.0 / 1.5, 512 MB reserved, qemu, the VNC fix.
-    "notes": ("Debian", {
+    "notes": (["Debian"], {
         "nova_compute_cpu_allocation_ratio": 16.0,
         "nova_compute_ram_allocation_ratio": 1.5,
         "nova_compute_reserved_host_memory_mb": 512,
@@ -38,11 +40,9 @@ CASES = {
         "nova_compute_vnc_server_proxyclient_address": "10.88.0.11",
         "nova_compute_database_connection": "mysql+pymysql://nova:DB_SECRET@controller/nova",
         "nova_compute_api_database_connection": "mysql+pymysql://nova:DB_SECRET@controller/nova_api",
-        "nova_compute_scheduler_enabled_filters": ["ComputeFilter", "ImagePropertiesFilter",
-                                                   "ServerGroupAntiAffinityFilter", "ServerGroupAffinityFilter"],
     }),
     # A KVM node (auto finds /dev/kvm) with a SPICE console and live migration.
-    "kvm_spice": ("Debian", {
+    "kvm_spice": (["Debian"], {
         "__nova_compute_kvm": {"stat": {"exists": True}},
         "nova_compute_console": "spice",
         "nova_compute_spice_html5proxy_base_url": "https://console.example.org:6082/spice_auto.html",
@@ -51,12 +51,12 @@ CASES = {
         "nova_compute_initial_cpu_allocation_ratio": 8.0,
     }),
     # A RedHat node: same template, RDO's package and service names.
-    "redhat": ("RedHat", {
+    "redhat": (["RedHat"], {
         "__nova_compute_kvm": {"stat": {"exists": True}},
         "nova_compute_oslo_policy": {"enforce_new_defaults": True, "enforce_scope": True},
     }),
     # Overrides: add, change and remove options, and a new section.
-    "overrides": ("Debian", {
+    "overrides": (["Debian"], {
         "nova_compute_nova_conf_overrides": {
             "DEFAULT": {"debug": True, "state_path": None, "resume_guests_state_on_host_boot": True},
             "compute": {"cpu_shared_set": "2-3"},
@@ -131,8 +131,8 @@ def test_notes_settings(rendered):
     assert not conf.has_section("spice")
     assert conf["database"]["connection"] == "mysql+pymysql://nova:DB_SECRET@controller/nova"
     assert conf["api_database"]["connection"] == "mysql+pymysql://nova:DB_SECRET@controller/nova_api"
-    assert conf["filter_scheduler"]["enabled_filters"] == (
-        "ComputeFilter,ImagePropertiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter")
+    # Read by nova-scheduler on the controllers only: never written here.
+    assert not conf.has_section("filter_scheduler")
     assert conf["image_cache"]["subdirectory_name"] == "_base"
     assert conf["image_cache"]["remove_unused_base_images"] == "true"
     assert conf["placement"]["password"] == "PLACEMENT_SECRET"
@@ -195,3 +195,52 @@ def test_validator_rejects_the_notes_legacy_options(tmp_path):
     assert result.returncode == 1
     for name in ("DEFAULT/vncserver_listen", "DEFAULT/vncserver_proxyclient_address", "libvirt/vif_driver"):
         assert name in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_render_is_what_configure_installs(rendered, name):
+    """render.yml writes the text of render_conf.yml with copy, as configure.yml does;
+    the template module renders the same bytes."""
+    tmp = rendered[name][2]
+    assert (tmp / "nova.conf").read_bytes() == (tmp / "nova.conf.template").read_bytes()
+    assert (tmp / "nova.conf").read_text().endswith("\n")
+    assert not (tmp / "nova.conf").read_text().endswith("\n\n")
+
+
+def test_configure_validates_diffs_and_installs_the_one_render():
+    tasks_dir = os.path.join(ROOT, "roles", "nova_compute", "tasks")
+    with open(os.path.join(tasks_dir, "configure.yml"), encoding="utf-8") as handle:
+        configure = yaml.safe_load(handle)
+    flat = []
+    for task in configure:
+        flat.append(task)
+        flat.extend(task.get("block", []) + task.get("always", []))
+    imports = [task["ansible.builtin.import_tasks"] for task in flat if "ansible.builtin.import_tasks" in task]
+    assert imports == ["render_conf.yml"]
+    names = {task["name"]: task for task in flat}
+    for name in ("Write the candidate nova.conf there", "Write nova.conf"):
+        assert names[name]["ansible.builtin.copy"]["content"] == "{{ __nova_compute_conf_text }}"
+    assert "__nova_compute_conf_text" in str(names["Diff the live nova.conf against the new one"])
+    assert "nova.conf.j2" not in yaml.safe_dump(configure)
+    write = names["Write nova.conf"]
+    assert write["notify"] == "Restart nova-compute" and write["diff"] is False
+    assert write["ansible.builtin.copy"]["backup"] is True
+    assert write["ansible.builtin.copy"]["mode"] == "0640"
+    assert write["no_log"] == "{{ nova_compute_secure_logging | bool }}"
+
+
+def test_redhat_8_layers_over_redhat(tmp_path, run_case_playbook):
+    """vars/RedHat_8.yml holds only what differs; loaded after RedHat.yml it
+    gives EL8's monolithic libvirtd and keeps everything else."""
+    vars_dir = os.path.join(ROOT, "roles", "nova_compute", "vars")
+    with open(os.path.join(vars_dir, "RedHat.yml"), encoding="utf-8") as handle:
+        el9 = yaml.safe_load(handle)
+    with open(os.path.join(vars_dir, "RedHat_8.yml"), encoding="utf-8") as handle:
+        el8 = yaml.safe_load(handle)
+    assert sorted(el8) == ["__nova_compute_libvirt_services", "__nova_compute_libvirt_sockets"]
+    assert el8["__nova_compute_libvirt_services"] == ["libvirtd"]
+    for key, value in el8.items():
+        assert el9[key] != value, "%s repeats RedHat.yml" % key
+    text, conf = render(run_case_playbook, tmp_path, ["RedHat", "RedHat_8"],
+                        {"__nova_compute_kvm": {"stat": {"exists": True}}})
+    assert conf["libvirt"]["virt_type"] == "kvm"

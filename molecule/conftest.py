@@ -8,11 +8,15 @@ playbooks with ansible-playbook from this checkout, as an operator would.
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 import testinfra
 
 ROOT = os.environ["MOLECULE_PROJECT_DIRECTORY"]
+# The collection's own parsers (nova.conf is read with _oslo_ini, as the
+# modules read it): `make collection` links this checkout in there.
+sys.path.insert(0, os.path.join(ROOT, ".cache", "collections"))
 # Molecule's inventory is a directory (hosts, group_vars, host_vars).
 INVENTORY = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
 # The bed's test-only secrets: no output may show them.
@@ -58,6 +62,14 @@ def recap(output, host):
 def assert_no_secret(output):
     for secret in SECRETS:
         assert secret not in output, "a test-only secret appears in the output"
+
+
+def assert_no_piece(output, secret, size=4):
+    """No SIZE-character piece of SECRET anywhere in OUTPUT (nor of its JSON-escaped form)."""
+    for text in (secret, secret.encode("unicode_escape").decode("ascii")):
+        for start in range(len(text) - size + 1):
+            piece = text[start:start + size]
+            assert piece not in output, "a %d-character piece of a secret appears in the output" % size
 
 
 def guest_pids(host):

@@ -2,6 +2,8 @@
 
 import re
 
+from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import parse_ini
+
 testinfra_hosts = ["compute1"]
 
 NOVA_CONF = "/etc/nova/nova.conf"
@@ -10,18 +12,7 @@ SECRETS = ("test-only-rabbit-pw", "test-only-placement-pw")
 
 def conf(host):
     """nova.conf as {section: {option: value}} (read as root on the node)."""
-    parsed, section = {}, None
-    for line in host.file(NOVA_CONF).content_string.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = re.match(r"^\[(.+)\]$", line)
-        if match:
-            section = parsed.setdefault(match.group(1), {})
-            continue
-        key, _sep, value = line.partition("=")
-        section[key.strip()] = value.strip()
-    return parsed
+    return parse_ini(host.file(NOVA_CONF).content_string)
 
 
 def test_nova_conf_is_private_and_managed(host):
@@ -77,6 +68,30 @@ def test_services_are_active_and_enabled(host):
     assert host.service("libvirtd").is_enabled
     assert host.service("libvirtd.socket").is_running
     assert host.run("virsh -c qemu:///system version").rc == 0
+
+
+# .config/molecule/config.yml sets one qemu.conf value of each type.
+QEMU_CONF = {
+    "log_timestamp": r"1",
+    "migration_port_min": r"49152",
+    "stdio_handler": r'"logd"',
+    "namespaces": r'\[\s*"mount"\s*\]',
+}
+
+
+def test_qemu_conf_is_written_in_libvirts_syntax_and_libvirt_loads_it(host):
+    lines = [line.strip() for line in host.file("/etc/libvirt/qemu.conf").content_string.splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    for key, value in QEMU_CONF.items():
+        found = [line for line in lines if re.match(r"^%s\s*=" % key, line)]
+        assert len(found) == 1 and re.fullmatch(r"%s\s*=\s*%s" % (key, value), found[0]), (key, found)
+    # libvirt's qemu driver refuses to load a qemu.conf with a value of the
+    # wrong type ("true" for a bool, JSON's null): then no qemu:/// URI answers.
+    assert host.run("virsh -c qemu:///system capabilities").rc == 0
+    # ... and the daemon that answered read this file: it started after the file was written.
+    started = int(host.check_output('date -d "$(systemctl show -p ExecMainStartTimestamp --value libvirtd)" +%s'))
+    written = int(host.check_output("stat -c %Y /etc/libvirt/qemu.conf"))
+    assert started >= written - 1, (started, written)
 
 
 def test_idempotent_run_restarted_nothing(host):

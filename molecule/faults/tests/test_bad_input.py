@@ -1,7 +1,13 @@
 """Bad input against the converged compute1: site.yml fails before anything on
 the node changes, with a message that names the variable and shows no secret.
 nova.conf's checksum, the backups, the services' start times and the guests'
-qemu PIDs are compared before and after every case."""
+qemu PIDs are compared before and after every case.
+
+The second half runs at -vvv, Ansible's most talkative level: passwords with
+the characters oslo.messaging splits a transport URL on, line breaks in every
+kind of variable, qemu.conf values libvirt's syntax cannot carry and
+malformed URLs. None may leave any 4-character piece of a secret in the
+output."""
 
 import json
 import os
@@ -9,7 +15,7 @@ import os
 import pytest
 import yaml
 
-from conftest import INVENTORY, ansible_playbook, assert_no_secret, guest_pids, recap
+from conftest import INVENTORY, ansible_playbook, assert_no_piece, assert_no_secret, guest_pids, recap
 
 testinfra_hosts = ["compute1"]
 
@@ -25,14 +31,16 @@ CASES = [
     ("vnc-and-spice", {"nova_compute_nova_conf_overrides": {"spice": {"enabled": True}}},
      "VNC and SPICE are both enabled (nova_compute_console is vnc"),
     ("transport-url-no-scheme", {"nova_compute_transport_url": "nova:%s@controller:5672/" % RABBIT_SECRET},
-     "nova_compute_transport_url (nova:********@controller:5672/) has no scheme"),
+     "nova_compute_transport_url is not a valid transport URL: has no scheme"),
     ("transport-url-no-host", {"nova_compute_transport_url": "rabbit://nova:%s@/" % RABBIT_SECRET},
-     "nova_compute_transport_url (rabbit://nova:********@/) names no message-bus host"),
+     "nova_compute_transport_url is not a valid transport URL: host 1 is empty"),
     ("database-unknown-dialect",
      {"nova_compute_database_connection": "oracle://nova:%s@controller/nova" % RABBIT_SECRET},
      "nova_compute_database_connection (oracle://nova:********@controller/nova) uses the unknown dialect 'oracle'"),
-    ("unknown-filter", {"nova_compute_scheduler_enabled_filters": ["ComputeFilter", "RamFilter"]},
-     "nova_compute_scheduler_enabled_filters: RamFilter is not a filter Nova ships"),
+    # nova-scheduler reads its filters from the controllers' nova.conf, never a compute node's
+    ("scheduler-filters-on-a-compute-node", {"nova_compute_scheduler_enabled_filters": ["ComputeFilter"]},
+     "nova_compute_scheduler_enabled_filters is not a nova_compute setting any more: nova-scheduler reads it "
+     "on the controllers"),
     ("override-unknown-to-nova", {"nova_compute_nova_conf_overrides": {"DEFAULT": {"vncserver_listen": "0.0.0.0"}}},
      "nova_compute_nova_conf_overrides: [DEFAULT] vncserver_listen is not an option in Nova 26"),
     ("override-wrong-type", {"nova_compute_nova_conf_overrides": {"DEFAULT": {"reserved_host_cpus": "two"}}},
@@ -53,6 +61,55 @@ CASES = [
     ("image-cache-interval", {"nova_compute_image_cache_manager_interval": -5},
      "nova_compute_image_cache_manager_interval must be a whole number >= -1"),
 ]
+
+# (name, extra vars, fragments the output must hold, a secret no piece of which may show).
+# A password holding / ? # , [ or ] unencoded is cut where oslo.messaging
+# cuts it: refused before the node changes, with a hint to percent-encode it.
+SECRET = "Zq7%sKp9Wx"
+PASSWORD_CASES = [
+    ("transport-url-password-%s" % name,
+     {"nova_compute_transport_url": "rabbit://nova:%s@controller:5672/" % (SECRET % char)},
+     ["nova_compute_transport_url", "percent-encode"], SECRET % char)
+    for name, char in (("slash", "/"), ("question-mark", "?"), ("hash", "#"), ("comma", ","),
+                       ("bracket", "["), ("closing-bracket", "]"))
+]
+BROKEN_URL_CASES = [
+    ("transport-url-unclosed-ipv6", {"nova_compute_transport_url": "rabbit://nova:Vb3kR8pQ@[fd00::1:5672/"},
+     ["nova_compute_transport_url"], "Vb3kR8pQ"),
+    ("database-url-unclosed-ipv6",
+     {"nova_compute_database_connection": "mysql+pymysql://nova:Vb3kR8pQ@[fd00::5/nova"},
+     ["nova_compute_database_connection"], "Vb3kR8pQ"),
+    ("auth-url-unclosed-ipv6", {"nova_compute_placement_auth_url": "http://[fd00::5:5000/v3"},
+     ["nova_compute_placement_auth_url"], None),
+]
+LINE_BREAK = "\n[DEFAULT]\ndebug = true"
+LINE_BREAK_CASES = [
+    ("line-break-in-a-string", {"nova_compute_host": "compute1" + LINE_BREAK}, ["nova_compute_host"], None),
+    ("line-break-in-a-list", {"nova_compute_cpu_mode": "custom",
+                              "nova_compute_cpu_models": ["Haswell", "Broadwell" + LINE_BREAK]},
+     ["nova_compute_cpu_models"], None),
+    ("line-break-in-a-dict", {"nova_compute_oslo_policy": {"enforce_scope": "false" + LINE_BREAK}},
+     ["nova_compute_oslo_policy"], None),
+    ("line-break-in-an-override", {"nova_compute_nova_conf_overrides": {"DEFAULT": {"host": "c1" + LINE_BREAK}}},
+     ["nova_compute_nova_conf_overrides"], None),
+    ("line-break-in-a-secret", {"nova_compute_placement_password": "Mh4tLq9Z\nWr2c"},
+     ["nova_compute_placement_password"], "Mh4tLq9Z\nWr2c"),
+    ("line-break-in-a-qemu-conf-value", {"nova_compute_libvirt_qemu_conf": {"stdio_handler": "logd\nuser = \"root\""}},
+     ["nova_compute_libvirt_qemu_conf", "stdio_handler"], None),
+    ("line-break-in-a-qemu-conf-key", {"nova_compute_libvirt_qemu_conf": {"user\ngroup": "root"}},
+     ["nova_compute_libvirt_qemu_conf"], None),
+]
+QEMU_CONF_CASES = [
+    ("qemu-conf-both-quotes", {"nova_compute_libvirt_qemu_conf": {"stdio_handler": "it's \"logd\""}},
+     ["nova_compute_libvirt_qemu_conf", "stdio_handler"], None),
+    ("qemu-conf-mapping", {"nova_compute_libvirt_qemu_conf": {"namespaces": {"mount": True}}},
+     ["nova_compute_libvirt_qemu_conf", "namespaces"], None),
+    ("qemu-conf-float", {"nova_compute_libvirt_qemu_conf": {"max_core": 1.5}},
+     ["nova_compute_libvirt_qemu_conf", "max_core"], None),
+    ("qemu-conf-bad-key", {"nova_compute_libvirt_qemu_conf": {"max-core": 0}},
+     ["nova_compute_libvirt_qemu_conf", "max-core"], None),
+]
+VERBOSE_CASES = PASSWORD_CASES + BROKEN_URL_CASES + LINE_BREAK_CASES + QEMU_CONF_CASES
 
 # Fixed words only: testinfra would quote a joined string as one argument.
 STATE_COMMAND = (
@@ -86,6 +143,19 @@ def test_bad_input_fails_before_the_node_changes(host, before, tmp_path, extra_v
     case.write_text(json.dumps(extra_vars))
     rc, output = ansible_playbook("site.yml", "--limit", "compute1", "-e", "@%s" % case)
     fails_without_change(host, before, output, rc, fragment)
+
+
+@pytest.mark.parametrize("extra_vars, fragments, secret", [c[1:] for c in VERBOSE_CASES],
+                         ids=[c[0] for c in VERBOSE_CASES])
+def test_bad_input_at_vvv_shows_no_piece_of_a_secret(host, before, tmp_path, extra_vars, fragments, secret):
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(extra_vars))
+    rc, output = ansible_playbook("site.yml", "--limit", "compute1", "-vvv", "-e", "@%s" % case)
+    for fragment in fragments[1:]:
+        assert fragment in output, output[-3000:]
+    fails_without_change(host, before, output, rc, fragments[0])
+    if secret:
+        assert_no_piece(output, secret)
 
 
 def test_missing_secret_fails_naming_it(host, before, tmp_path):

@@ -68,7 +68,7 @@ def nova_compute_errors(settings, facts=None, known_filters=None):
 
 def nova_conf_override_errors(overrides, opt_data, release="26"):
     """List the overrides that Nova (release) would reject or ignore."""
-    return _nova_options.check_overrides(overrides, opt_data, str(release))
+    return _nova_conf.check_overrides(overrides, opt_data, release)
 
 
 def oslo_ini(mapping, header=""):

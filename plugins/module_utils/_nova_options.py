@@ -16,21 +16,18 @@ import re
 
 from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import format_value
 
-OVERRIDES = "nova_compute_nova_conf_overrides"
-
 # Names removed from Nova (still found in old notes and blog posts) that a
-# running Nova 26 silently ignores, with what to use instead. Deprecated
-# aliases that still work come from the option data instead.
+# running Nova 26 silently ignores, with what to use instead: the options that
+# replace them, or a sentence when nothing does. Deprecated aliases that still
+# work come from the option data instead.
 LEGACY_OPTIONS = {
-    ("DEFAULT", "vncserver_listen"): "[vnc] server_listen (nova_compute_vnc_server_listen)",
-    ("DEFAULT", "vncserver_proxyclient_address"):
-        "[vnc] server_proxyclient_address (nova_compute_vnc_server_proxyclient_address)",
+    ("DEFAULT", "vncserver_listen"): [("vnc", "server_listen")],
+    ("DEFAULT", "vncserver_proxyclient_address"): [("vnc", "server_proxyclient_address")],
     ("DEFAULT", "osapi_volume_listen"): "nothing: Cinder's API is not part of Nova",
     ("api", "fping_path"): "nothing: the os-fping API was removed",
     ("libvirt", "vif_driver"): "nothing: os-vif plugs interfaces now",
-    ("libvirt", "live_migration_uri"):
-        "[libvirt] live_migration_scheme and live_migration_inbound_addr "
-        "(nova_compute_live_migration_scheme, nova_compute_live_migration_inbound_addr)",
+    ("libvirt", "live_migration_uri"): [("libvirt", "live_migration_scheme"),
+                                        ("libvirt", "live_migration_inbound_addr")],
     ("DEFAULT", "scheduler_default_filters"):
         "nothing on a compute node: nova-scheduler reads [filter_scheduler] enabled_filters "
         "from the controllers' nova.conf, not nova-compute; set it in the control plane's nova.conf",
@@ -116,34 +113,44 @@ def _type_problem(spec, value, secret=False):
         if "boolean" in kind:
             if text.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
                 return "is a boolean option" + got
-        elif "integer" in kind or "port" in kind:
+        elif any(number_kind in kind for number_kind in ("integer", "port", "floating")):
+            convert, what = (float, "a floating point") if "floating" in kind else (int, "an integer")
             try:
-                number = int(text)
+                number = convert(text)
             except ValueError:
-                return "is an integer option" + got
+                return "is %s option%s" % (what, got)
             if spec.get("min") is not None and number < spec["min"]:
                 return "must be at least %s%s" % (spec["min"], got)
             if spec.get("max") is not None and number > spec["max"]:
                 return "must be at most %s%s" % (spec["max"], got)
-        elif "floating" in kind:
-            try:
-                number = float(text)
-            except ValueError:
-                return "is a floating point option" + got
-            if spec.get("min") is not None and number < spec["min"]:
-                return "must be at least %s%s" % (spec["min"], got)
         if spec.get("choices") and text not in [str(c) for c in spec["choices"] if c is not None]:
             return "must be one of %s%s" % (", ".join(str(c) for c in spec["choices"] if c is not None), got)
     return None
 
 
-def check_overrides(overrides, data, release="26", name=OVERRIDES):
+def replacement(legacy, settings=None):
+    """What replaces a LEGACY_OPTIONS entry, in words.
+
+    ``settings`` may map ``(section, option)`` to the name of the setting
+    that writes it (a role variable), which is then named in brackets.
+    """
+    if isinstance(legacy, str):
+        return legacy
+    named = []
+    for section, option in legacy:
+        setting = (settings or {}).get((section, option))
+        named.append("[%s] %s%s" % (section, option, " (%s)" % setting if setting else ""))
+    return " and ".join(named)
+
+
+def check_overrides(overrides, data, release="26", name="overrides", settings=None):
     """Check nova.conf overrides (section -> option -> value) against compact option data.
 
     Catches what the node's validator would reject (unknown sections and
     options) plus what it cannot see: renamed options, wrong types, values
     outside choices or bounds.  None values (removals) are always accepted.
-    The value of a secret option is never shown.
+    The value of a secret option is never shown.  ``name`` is what messages
+    call the overrides; ``settings`` is passed to ``replacement``.
     """
     if not isinstance(overrides, dict) or not data:
         return []
@@ -164,7 +171,7 @@ def check_overrides(overrides, data, release="26", name=OVERRIDES):
             legacy = LEGACY_OPTIONS.get((section, option))
             if legacy:
                 errors.append("%s: [%s] %s is not an option in Nova %s (a running Nova ignores it); use %s"
-                              % (name, section, option, release, legacy))
+                              % (name, section, option, release, replacement(legacy, settings)))
                 continue
             if section not in options:
                 close = difflib.get_close_matches(str(section), list(options), n=1)

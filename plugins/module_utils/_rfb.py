@@ -71,35 +71,39 @@ _UNREACHABLE_ERRNOS = frozenset(
 
 
 class RfbError(Exception):
-    """The server answered, but not with a usable RFB handshake."""
+    """The server answered, but not with a usable RFB handshake.
+
+    ``error`` is the one line reported for the endpoint: ``TEMPLATE`` filled
+    with ``shown()``, the detail as it may be shown.
+    """
+
+    TEMPLATE = "%s"
+
+    def __init__(self, detail):
+        super().__init__(detail)
+        self.detail = detail
+
+    def shown(self):
+        return self.detail
 
     @property
     def error(self):
-        raise NotImplementedError
+        return self.TEMPLATE % self.shown()
 
 
 class NotRfbServer(RfbError):
-    """The first bytes are not an RFB ProtocolVersion message."""
+    """The first bytes (the detail) are not an RFB ProtocolVersion message."""
 
-    def __init__(self, data):
-        super().__init__(data)
-        self.data = data
+    TEMPLATE = "not an RFB server (sent: %s)"
 
-    @property
-    def error(self):
-        return "not an RFB server (sent: %s)" % describe_bytes(self.data)
+    def shown(self):
+        return describe_bytes(self.detail)
 
 
 class ServerRefused(RfbError):
     """The server refused the connection (0 security types + reason, or hung up)."""
 
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
-
-    @property
-    def error(self):
-        return "server refused: %s" % self.reason
+    TEMPLATE = "server refused: %s"
 
 
 def describe_bytes(data, limit=SHOWN_BYTES):

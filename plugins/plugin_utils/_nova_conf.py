@@ -24,11 +24,7 @@ from ansible_collections.novaops.compute.plugins.module_utils._libvirt_conf impo
     check_key as libvirt_check_key,
     render_value as libvirt_render_value,
 )
-from ansible_collections.novaops.compute.plugins.module_utils._nova_options import (  # noqa: F401 pylint: disable=unused-import
-    LEGACY_OPTIONS,
-    check_overrides,
-    compact_opt_data,
-)
+from ansible_collections.novaops.compute.plugins.module_utils import _nova_options
 from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import has_line_break
 
 MASK = _urls.MASK
@@ -41,6 +37,14 @@ CPU_MODES = ("host-model", "host-passthrough", "custom", "none")
 MIGRATION_SCHEMES = ("tcp", "ssh", "tls")
 
 OVERRIDES = "nova_compute_nova_conf_overrides"
+# The role variable that writes each nova.conf option a removed name points to
+# (_nova_options.LEGACY_OPTIONS), so a refusal can say what to set instead.
+ROLE_SETTINGS = {
+    ("vnc", "server_listen"): "nova_compute_vnc_server_listen",
+    ("vnc", "server_proxyclient_address"): "nova_compute_vnc_server_proxyclient_address",
+    ("libvirt", "live_migration_scheme"): "nova_compute_live_migration_scheme",
+    ("libvirt", "live_migration_inbound_addr"): "nova_compute_live_migration_inbound_addr",
+}
 # [filter_scheduler] options nova-scheduler reads on the controllers; a
 # compute node's copy has no effect (its other options, such as
 # track_instance_changes, are read by nova-compute).
@@ -448,3 +452,9 @@ def check_override_shape(overrides):
             elif isinstance(value, dict) and any(isinstance(v, (dict, list, tuple)) for v in value.values()):
                 errors.append("%s: [%s] %s has a nested value, which nova.conf cannot carry" % (name, section, option))
     return errors
+
+
+def check_overrides(overrides, data, release="26"):
+    """nova_compute_nova_conf_overrides against Nova's option data (compact form),
+    naming the role variable that replaces a removed option."""
+    return _nova_options.check_overrides(overrides, data, str(release), OVERRIDES, ROLE_SETTINGS)

@@ -72,8 +72,7 @@ def test_secret_override_values_are_never_shown(nova26):
 
 def test_type_problems_show_non_secret_values(nova26):
     errors = no.check_overrides({"DEFAULT": {"max_concurrent_builds": "four"}}, nova26)
-    assert errors == ["nova_compute_nova_conf_overrides: [DEFAULT] max_concurrent_builds is an integer option, "
-                      "got 'four'"]
+    assert errors == ["overrides: [DEFAULT] max_concurrent_builds is an integer option, got 'four'"]
 
 
 def test_scheduler_default_filters_points_to_the_controllers(nova26):
@@ -81,6 +80,16 @@ def test_scheduler_default_filters_points_to_the_controllers(nova26):
     assert len(errors) == 1
     assert "[filter_scheduler] enabled_filters" in errors[0] and "controllers" in errors[0]
     assert "nova_compute_scheduler" not in errors[0]
+
+
+def test_removed_names_point_to_their_replacements_and_the_settings_that_write_them(nova26):
+    plain = no.check_overrides({"libvirt": {"live_migration_uri": "qemu+ssh://%s/system"}}, nova26)
+    assert plain == ["overrides: [libvirt] live_migration_uri is not an option in Nova 26 (a running Nova "
+                     "ignores it); use [libvirt] live_migration_scheme and [libvirt] live_migration_inbound_addr"]
+    named = no.check_overrides({"DEFAULT": {"vncserver_listen": "0.0.0.0"}}, nova26, "26", "my_overrides",
+                               {("vnc", "server_listen"): "my_listen"})
+    assert named == ["my_overrides: [DEFAULT] vncserver_listen is not an option in Nova 26 (a running Nova "
+                     "ignores it); use [vnc] server_listen (my_listen)"]
 
 
 def test_no_data_no_check():

@@ -393,7 +393,7 @@ def test_handshake_non_rfb_shows_what_already_arrived():
     with pytest.raises(NotRfbServer) as info:
         handshake(fake, deadline())
     # the 12 bytes that decided it, plus one more piece read without waiting
-    assert info.value.data == data[:24]
+    assert info.value.detail == data[:24]
     assert fake.timeouts[-1] == 0
 
 

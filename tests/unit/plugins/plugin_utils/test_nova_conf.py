@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.novaops.compute.plugins.filter import nova_conf as filters
+from ansible_collections.novaops.compute.plugins.module_utils._nova_options import compact_opt_data
 from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf as nc
 
 PROFILE = dict(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "300")), deadline=None,
@@ -298,7 +299,7 @@ OPT_DATA = {
     ({"libvirt": {"virt_type": "xen"}}, "must be one of kvm, qemu"),
 ])
 def test_overrides_checked_against_option_data(overrides, fragment):
-    errors = nc.check_overrides(overrides, nc.compact_opt_data(OPT_DATA))
+    errors = nc.check_overrides(overrides, compact_opt_data(OPT_DATA))
     assert any(fragment in e and "nova_compute_nova_conf_overrides" in e for e in errors), errors
 
 
@@ -306,7 +307,7 @@ def test_good_overrides_and_removals_pass():
     overrides = {"compute": {"resume_guests_state_on_host_boot": True, "max_concurrent_builds": 4,
                              "cpu_shared_set": None},
                  "libvirt": {"virt_type": "qemu"}, "DEFAULT": {"debug": "true", "whatever_removed": None}}
-    assert nc.check_overrides(overrides, nc.compact_opt_data(OPT_DATA)) == []
+    assert nc.check_overrides(overrides, compact_opt_data(OPT_DATA)) == []
 
 
 REAL_DATA_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "nova_compute", "files",

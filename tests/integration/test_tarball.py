@@ -50,7 +50,7 @@ FILTER_CALLS = {
     "ini_value": "(['a', 'b'] | novaops.compute.ini_value) == 'a,b'",
 }
 
-FORBIDDEN = (".config/", "tests/unit/", "tests/integration/", "molecule/", ".git/", ".venv/", ".cache/")
+FORBIDDEN = (".config/", "tests/conftest.py", "tests/unit/", "tests/integration/", "molecule/", ".git/", ".venv/", ".cache/")
 
 
 def _clean_env(collections):

@@ -20,9 +20,7 @@ are built with the same parsers the module uses (_proc, _systemd, _ss,
 _virsh, _compute_api, and nova.conf's _oslo_ini and _urls).
 """
 
-import base64
 import json
-import os
 
 import pytest
 
@@ -34,40 +32,11 @@ from ansible_collections.novaops.compute.plugins.module_utils import _systemd as
 from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import conf_get, parse_ini
 from ansible_collections.novaops.compute.plugins.module_utils._urls import UrlError, parse_transport_url
 from ansible_collections.novaops.compute.plugins.module_utils._virsh import parse_name_list, parse_virsh_version, split_batch
+from health_captures import container, meta, snapshot, stdout, table, text
 
 SCENARIOS = ("activating-connected", "broker-down", "libvirt-down", "nova-stopped", "nova-crashloop", "nova-failed")
 TOKEN = "fixture0"
 DEFAULT_TRANSPORT_URL = "rabbit://"  # oslo.messaging's default
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "health")
-
-
-def text(*parts):
-    with open(os.path.join(FIXTURES, *parts), encoding="utf-8") as f:
-        return f.read()
-
-
-def meta(*parts):
-    return json.loads(text(*parts[:-1], parts[-1] + ".json"))
-
-
-def stdout(*parts):
-    return text(*parts[:-1], parts[-1] + ".txt")
-
-
-def snapshot(where):
-    return json.loads(text(where, "proc.json"))
-
-
-def table(where):
-    snap = snapshot(where)
-    entries = [(p["stat"], base64.b64decode(p["cmdline"]), p["ns_pid"]) for p in snap["procs"].values()]
-    return proc.process_table(entries, snap["self_ns_pid"])
-
-
-def container(scenario):
-    return os.path.join("container", scenario)
-
-
 def virsh_pieces(*where):
     return split_batch(stdout(*where, "virsh-batch"), TOKEN, 3)
 

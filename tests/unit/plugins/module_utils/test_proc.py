@@ -7,8 +7,6 @@ in other PID namespaces), bed/ (the Molecule bed's compute1), container/
 (a systemd container walked through faults).
 """
 
-import base64
-import json
 import os
 
 import pytest
@@ -16,36 +14,7 @@ import pytest
 from ansible_collections.novaops.compute.plugins.module_utils import _proc as proc
 from ansible_collections.novaops.compute.plugins.module_utils import _systemd as systemd
 from ansible_collections.novaops.compute.plugins.module_utils._health import LIBVIRT_DAEMONS
-
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "health")
-
-
-def text(*parts):
-    with open(os.path.join(FIXTURES, *parts), encoding="utf-8") as f:
-        return f.read()
-
-
-def meta(*parts):
-    return json.loads(text(*parts[:-1], parts[-1] + ".json"))
-
-
-def stdout(*parts):
-    return text(*parts[:-1], parts[-1] + ".txt")
-
-
-def snapshot(where):
-    return json.loads(text(where, "proc.json"))
-
-
-def table(where):
-    snap = snapshot(where)
-    entries = [(p["stat"], base64.b64decode(p["cmdline"]), p["ns_pid"]) for p in snap["procs"].values()]
-    return proc.process_table(entries, snap["self_ns_pid"])
-
-
-def container(scenario):
-    return os.path.join("container", scenario)
-
+from health_captures import container, snapshot, stdout, table
 
 def test_parse_cmdline():
     assert proc.parse_cmdline(b"") == []

@@ -2,7 +2,6 @@
 /proc snapshots taken at the same moment (tests/unit/fixtures/health/)."""
 
 import json
-import os
 import types
 
 import pytest
@@ -11,30 +10,7 @@ from ansible_collections.novaops.compute.plugins.module_utils import _proc as pr
 from ansible_collections.novaops.compute.plugins.module_utils import _ss as ss
 from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import parse_ini
 from ansible_collections.novaops.compute.plugins.module_utils._urls import parse_transport_url
-
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "health")
-
-
-def text(*parts):
-    with open(os.path.join(FIXTURES, *parts), encoding="utf-8") as f:
-        return f.read()
-
-
-def meta(*parts):
-    return json.loads(text(*parts[:-1], parts[-1] + ".json"))
-
-
-def stdout(*parts):
-    return text(*parts[:-1], parts[-1] + ".txt")
-
-
-def snapshot(where):
-    return json.loads(text(where, "proc.json"))
-
-
-def container(scenario):
-    return os.path.join("container", scenario)
-
+from health_captures import container, meta, snapshot, stdout, text
 
 def test_parse_ss_bed():
     conns = ss.parse_ss(stdout("bed", "ss"))

@@ -4,29 +4,12 @@ NAME.txt is stdout byte for byte, NAME.json its argv, rc and stderr
 (tests/unit/fixtures/health/: bed/ with systemd, host/ without).
 """
 
-import json
-import os
 import types
 
 import pytest
 
 from ansible_collections.novaops.compute.plugins.module_utils import _systemd as systemd
-
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "health")
-
-
-def text(*parts):
-    with open(os.path.join(FIXTURES, *parts), encoding="utf-8") as f:
-        return f.read()
-
-
-def meta(*parts):
-    return json.loads(text(*parts[:-1], parts[-1] + ".json"))
-
-
-def stdout(*parts):
-    return text(*parts[:-1], parts[-1] + ".txt")
-
+from health_captures import meta, stdout
 
 def test_systemctl_show_argv_is_the_captured_one():
     captured = meta("bed", "systemctl-show-auto")["argv"]

@@ -1,14 +1,16 @@
 """Make the checkout importable as ``ansible_collections.novaops.compute``.
 
 Unit tests import module_utils and modules by their collection path, exactly as
-Ansible does on a node. The checkout is linked into a throw-away
-``ansible_collections`` tree under ``.cache/`` so tests run from a plain clone.
+Ansible does on a node; integration tests run ansible-playbook, ansible-doc and
+ansible-galaxy on localhost. The checkout is linked into a throw-away
+``ansible_collections`` tree under ``.cache/`` (where ansible.cfg's
+collections_path looks) so tests run from a plain clone.
 """
 
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS = os.path.join(ROOT, ".cache", "collections")
 LINK = os.path.join(COLLECTIONS, "ansible_collections", "novaops", "compute")
 

@@ -73,7 +73,7 @@ sanity: collection $(SANITY_VENV)/.installed
 	mkdir -p $(dir $(GET_PIP_CACHE)) && cp tools/get-pip.py $(GET_PIP_CACHE)
 	rm -rf $(ROOT)/build/ansible_collections
 	mkdir -p $(STAGE)
-	rsync -a --exclude .venv --exclude .cache --exclude build --exclude .git $(ROOT)/ $(STAGE)/
+	rsync -a --exclude .venv --exclude .cache --exclude .ansible --exclude build --exclude .git $(ROOT)/ $(STAGE)/
 	cd $(STAGE) && git init -q && git add -A && \
 	  $(SANITY_VENV)/bin/ansible-test sanity --python 3.11 --local --requirements --color no
 

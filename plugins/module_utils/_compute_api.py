@@ -257,7 +257,7 @@ def ask_control_plane(settings, host_name, timeout):
         body = json.dumps(keystone_auth_body(settings))
         status, headers, text = request(settings, tokens_url(settings["auth_url"]), timeout, "POST", body)
         if status != 201:
-            return None, mask("keystone: %s" % api_error_message(status, text), secrets), None
+            return None, mask("keystone: %s" % api_error_message(status, mask(text, secrets)), secrets), None
         token = headers.get("X-Subject-Token")
         secrets.append(token)
         endpoint = find_endpoint(json.loads(text), "compute", settings.get("interface") or "public",
@@ -268,7 +268,7 @@ def ask_control_plane(settings, host_name, timeout):
             "X-OpenStack-Nova-API-Version": NOVA_API_MICROVERSION,
         })
         if status != 200:
-            return None, mask("Compute API: %s" % api_error_message(status, text), secrets), endpoint
+            return None, mask("Compute API: %s" % api_error_message(status, mask(text, secrets)), secrets), endpoint
         return parse_os_services(json.loads(text), host_name), None, endpoint
     except LookupError as exc:
         return None, mask("keystone catalog: %s" % to_native(exc), secrets), None

@@ -303,17 +303,20 @@ def parse_cpu_virt_flag(cpuinfo):
 # ---------------------------------------------------------------------------
 
 def normalize_ip(text):
-    """``[::ffff:10.0.0.1]`` / ``10.0.0.1%eth0`` / ``::1`` -> canonical IP text.
+    """``[::ffff:10.0.0.1]`` / ``10.0.0.1%eth0`` / ``[fe80::1]%eth0`` / ``::1`` -> canonical IP text.
 
-    IPv4-mapped IPv6 addresses become plain IPv4.  Returns the input for
-    anything that is not an address (``*``).
+    IPv4-mapped IPv6 addresses become plain IPv4; a zone (``%eth0``, which ss
+    prints after the closing bracket) is dropped.  Returns the input
+    unchanged for anything that is not an address (``*``), so it is
+    idempotent.
     """
-    text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    text = text.partition("%")[0]
+    address_text = text.strip()
+    if address_text.startswith("["):
+        inner, closed, rest = address_text[1:].partition("]")
+        if closed and (rest == "" or rest.startswith("%")):
+            address_text = inner
     try:
-        address = ipaddress.ip_address(text)
+        address = ipaddress.ip_address(address_text.partition("%")[0])
     except ValueError:
         return text
     if address.version == 6 and address.ipv4_mapped is not None:

@@ -17,7 +17,9 @@ from ansible_collections.novaops.compute.plugins.module_utils._proc import (
 )
 
 SS_ARGS = ["-tnpH"]
-SS_USER_RE = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=(\d+)\)')
+# ss prints a process's name as /proc/PID/stat has it, up to its first ")",
+# with no escaping: the name is everything up to '",pid='.
+SS_USER_RE = re.compile(r'\("([^)]*)",pid=(\d+),fd=(\d+)\)')
 
 
 class SsParseError(ValueError):
@@ -39,7 +41,8 @@ def parse_ss(text):
     could not see the owner).  A header line (ss without ``-H``) is skipped.
     """
     conns = []
-    for line in text.splitlines():
+    # "\n" only: ss prints a name holding \r or another of splitlines()'s breaks as it is
+    for line in text.split("\n"):
         if not line.strip() or line.startswith("State ") or line.startswith("Recv-Q"):
             continue
         fields = line.split(None, 5)

@@ -56,7 +56,7 @@ def parse_systemctl_show(text):
     units = {}
     for block in re.split(r"\n\s*\n", text.strip("\n")):
         props = {}
-        for line in block.splitlines():
+        for line in block.split("\n"):  # systemctl prints \r and the like as they are
             key, sep, value = line.partition("=")
             if sep:
                 props[key] = value

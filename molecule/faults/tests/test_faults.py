@@ -11,11 +11,13 @@ import time
 
 import pytest
 
-from conftest import ansible_playbook, assert_no_secret, guest_pids, recap
+from conftest import ansible_playbook, assert_no_secret, bed_host, guest_pids, recap
 
 testinfra_hosts = ["compute1"]
 
 GUESTS = ["bed-guest-bridge", "bed-guest-tap"]
+# nova-compute reports its state every 10 s (report_interval)
+FRESH_WITHIN = 25
 LIBVIRT_UNITS = "libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket libvirtd.service"
 
 
@@ -41,13 +43,27 @@ def report(output):
     return match.group(0) if match else output[-3000:]
 
 
-def wait_healthy(timeout=120):
-    """diagnose.yml until compute1 is healthy without warnings; its output."""
+def wait_healthy(timeout=120, fresh=False):
+    """diagnose.yml until compute1 is healthy without warnings; its output.
+
+    With ``fresh``, also until the Compute API's last update of compute1's
+    service is at most FRESH_WITHIN seconds old by the controller's clock:
+    "up" lasts service_down_time (60 s) after the last state report, so a
+    service whose reports stalled (after a broker restart its calls to
+    nova-conductor can wait rpc_response_timeout for a lost reply) still
+    looks up for a while, and the next case would see it go down.
+    """
     deadline = time.monotonic() + timeout
     while True:
         rc, output = diagnose()
         if rc == 0 and "compute1: healthy\n" in output:
-            return output
+            if not fresh:
+                return output
+            update = re.search(r"reports nova-compute on compute1 up and enabled \(last update (\S+)\)", output)
+            oldest = bed_host("controller").check_output(
+                "date -u -d '-%d seconds' +%%Y-%%m-%%dT%%H:%%M:%%S" % FRESH_WITHIN)
+            if update and update.group(1) >= oldest:
+                return output
         assert time.monotonic() < deadline, "compute1 not healthy after %d s:\n%s" % (timeout, report(output))
         time.sleep(5)
 
@@ -74,8 +90,9 @@ def unit_starts(host, *units):
 
 @pytest.fixture
 def guests(host):
-    """The guests' qemu PIDs before the case; the case compares them after."""
-    wait_healthy()
+    """The guests' qemu PIDs before the case, which starts from a healthy node
+    whose state reports reach the control plane; the case compares them after."""
+    wait_healthy(timeout=300, fresh=True)
     pids = guest_pids(host)
     assert sorted(pids) == GUESTS
     return pids

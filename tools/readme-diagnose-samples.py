@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Put diagnose.yml's real output, recorded by the faults scenario, into README.md.
 
     NOVAOPS_DIAGNOSE_SAMPLES=/tmp/samples make molecule

@@ -32,11 +32,14 @@ from ansible_collections.novaops.compute.plugins.module_utils import _systemd as
 from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import conf_get, parse_ini
 from ansible_collections.novaops.compute.plugins.module_utils._urls import UrlError, parse_transport_url
 from ansible_collections.novaops.compute.plugins.module_utils._virsh import parse_name_list, parse_virsh_version, split_batch
-from health_captures import container, meta, snapshot, stdout, table, text
+from health_captures import container, meta, stdout, table, text
+
 
 SCENARIOS = ("activating-connected", "broker-down", "libvirt-down", "nova-stopped", "nova-crashloop", "nova-failed")
 TOKEN = "fixture0"
 DEFAULT_TRANSPORT_URL = "rabbit://"  # oslo.messaging's default
+
+
 def virsh_pieces(*where):
     return split_batch(stdout(*where, "virsh-batch"), TOKEN, 3)
 

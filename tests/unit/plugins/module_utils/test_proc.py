@@ -14,7 +14,8 @@ import pytest
 from ansible_collections.novaops.compute.plugins.module_utils import _proc as proc
 from ansible_collections.novaops.compute.plugins.module_utils import _systemd as systemd
 from ansible_collections.novaops.compute.plugins.module_utils._health import LIBVIRT_DAEMONS
-from health_captures import container, snapshot, stdout, table
+from health_captures import snapshot, stdout, table
+
 
 def test_parse_cmdline():
     assert proc.parse_cmdline(b"") == []

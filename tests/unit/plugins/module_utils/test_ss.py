@@ -12,6 +12,7 @@ from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import p
 from ansible_collections.novaops.compute.plugins.module_utils._urls import parse_transport_url
 from health_captures import container, meta, snapshot, stdout, text
 
+
 def test_parse_ss_bed():
     conns = ss.parse_ss(stdout("bed", "ss"))
     assert len(conns) == 5

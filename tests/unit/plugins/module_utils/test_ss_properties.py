@@ -74,7 +74,7 @@ BREAKING_COMM = st.one_of(st.sampled_from(LINE_BREAKS), PLAIN_COMM)
 def ss_lines(draw, comm_chars=PLAIN_COMM, zoned_ipv6=False):
     """(``ss -tnpH`` text, the connections parse_ss should give)."""
     text, expected = "", []
-    for _ in range(draw(st.integers(0, 6))):
+    for _line in range(draw(st.integers(0, 6))):
         state = draw(st.sampled_from(STATES))
         local, local_exp = draw(endpoints(zoned_ipv6))
         peer, peer_exp = draw(endpoints(zoned_ipv6))
@@ -82,8 +82,8 @@ def ss_lines(draw, comm_chars=PLAIN_COMM, zoned_ipv6=False):
                                max_size=3))
         users = ""
         if owners:
-            users = "users:(%s)" % ",".join('("%s",pid=%d,fd=%d)' % (shown_name(c), pid, fd)
-                                             for c, pid, fd in owners)
+            users = "users:(%s)" % ",".join(
+                '("%s",pid=%d,fd=%d)' % (shown_name(c), pid, fd) for c, pid, fd in owners)
         pad = draw(st.lists(st.integers(1, 12), min_size=5, max_size=5))
         text += "%s%s%-6d%s%-6d%s%s%s%s%s%s\n" % (
             state, " " * pad[0], draw(st.integers(0, 99999)), " " * pad[1], draw(st.integers(0, 99999)),

@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.novaops.compute.plugins.module_utils import _systemd as systemd
 from health_captures import meta, stdout
 
+
 def test_systemctl_show_argv_is_the_captured_one():
     captured = meta("bed", "systemctl-show-auto")["argv"]
     units = ["nova-compute.service"] + list(systemd.MONOLITHIC_UNITS + systemd.MODULAR_UNITS)

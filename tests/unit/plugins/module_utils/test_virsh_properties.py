@@ -234,8 +234,8 @@ _PORT_DEVICE = st.builds(lambda kind, port: kind + port, st.sampled_from(["tap",
 # a source: a network or bridge name, a socket path; spaces inside (never at
 # the edges: virsh's cell has no way to show them), C-locale escapes as text
 _SOURCE = st.text(ASCII_PRINTABLE, min_size=1, max_size=40).map(str.strip).filter(lambda s: s not in ("", "-"))
-_MAC = st.builds(lambda b: "52:54:00:%02x:%02x:%02x" % tuple(b), st.lists(st.integers(0, 255), min_size=3,
-                                                                           max_size=3))
+_MAC = st.builds(lambda b: "52:54:00:%02x:%02x:%02x" % tuple(b),
+                 st.lists(st.integers(0, 255), min_size=3, max_size=3))
 ROWS = st.lists(st.builds(
     iface,
     st.one_of(st.none(), _PORT_DEVICE, _NAME),

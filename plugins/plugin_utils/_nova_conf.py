@@ -51,6 +51,12 @@ ROLE_SETTINGS = {
 SCHEDULER_ONLY = ("enabled_filters", "available_filters")
 _SCHEDULER_WHERE = ("nova-scheduler reads it on the controllers, not nova-compute: "
                     "set [filter_scheduler] %s in the control plane's nova.conf")
+# The sections of the services nova-compute calls with keystoneauth's
+# password plugin, each written from the variables nova_compute_<section>_<option>
+# (keystoneauth_sections) and checked alike (check_keystoneauth).
+KEYSTONEAUTH_SECTIONS = ("placement",)
+KEYSTONEAUTH_OPTIONS = ("auth_url", "username", "password", "project_name", "user_domain_name",
+                        "project_domain_name", "region_name", "valid_interfaces")
 
 
 # --------------------------------------------------------------------------
@@ -310,6 +316,39 @@ def _check_qemu_conf(qemu_conf):
     return errors
 
 
+# --------------------------------------------------------------------------
+# keystoneauth sections ([placement], ...)
+# --------------------------------------------------------------------------
+
+def _keystoneauth_name(section, option):
+    return "nova_compute_%s_%s" % (section, option)
+
+
+def keystoneauth_sections(settings):
+    """nova.conf's keystoneauth sections from the role's variables.
+
+    Returns section -> option -> value for every KEYSTONEAUTH_SECTIONS entry:
+    ``auth_type = password``, then each KEYSTONEAUTH_OPTIONS option from
+    ``nova_compute_<section>_<option>`` (None, left out of nova.conf, when unset).
+    """
+    return {section: dict([("auth_type", "password")]
+                          + [(option, settings.get(_keystoneauth_name(section, option)))
+                             for option in KEYSTONEAUTH_OPTIONS])
+            for section in KEYSTONEAUTH_SECTIONS}
+
+
+def check_keystoneauth(settings, section):
+    """Errors for one keystoneauth section's variables: the keystone URL and the
+    service user's password are required, the URL must be http(s) with a host.
+    The password is never shown (nor is a URL that may hold credentials)."""
+    auth_url, password = _keystoneauth_name(section, "auth_url"), _keystoneauth_name(section, "password")
+    errors = _check_http_url(auth_url, settings.get(auth_url),
+                             "%s is required (keystone, e.g. http://controller:5000/v3)" % auth_url)
+    if not settings.get(password):
+        errors.append("%s is required (the %s service user's password)" % (password, section))
+    return errors
+
+
 def check_settings(settings, facts=None, known_filters=None):  # pylint: disable=unused-argument
     """Return the list of problems with the role's variables.
 
@@ -408,10 +447,8 @@ def check_settings(settings, facts=None, known_filters=None):  # pylint: disable
     if subdir is not None and (not subdir or "/" in str(subdir) or str(subdir) in (".", "..")):
         errors.append("nova_compute_image_cache_subdirectory_name%s must be a plain directory name" % _shown(subdir))
 
-    errors += _check_http_url("nova_compute_placement_auth_url", s.get("nova_compute_placement_auth_url"),
-                              "nova_compute_placement_auth_url is required (keystone, e.g. http://controller:5000/v3)")
-    if not s.get("nova_compute_placement_password"):
-        errors.append("nova_compute_placement_password is required (the placement service user's password)")
+    for section in KEYSTONEAUTH_SECTIONS:
+        errors += check_keystoneauth(s, section)
 
     errors += _check_qemu_conf(s.get("nova_compute_libvirt_qemu_conf"))
     return errors

@@ -125,6 +125,20 @@ def test_bad_settings_name_the_variable(changes, variable, fragment):
     assert any(variable in e and fragment in e for e in errors), errors
 
 
+def test_keystoneauth_sections_from_the_role_variables():
+    """One helper writes every keystoneauth section from nova_compute_<section>_*."""
+    sections = filters.nova_compute_keystoneauth(dict(
+        GOOD, nova_compute_placement_username="placement", nova_compute_placement_region_name="RegionTwo",
+        nova_compute_placement_valid_interfaces=["internal"]))
+    assert set(sections) == set(nc.KEYSTONEAUTH_SECTIONS)
+    placement = sections["placement"]
+    assert list(placement) == ["auth_type"] + list(nc.KEYSTONEAUTH_OPTIONS)
+    assert placement["auth_type"] == "password"
+    assert placement["auth_url"] == "http://ctl1:5000/v3" and placement["password"] == "pl4cement"
+    assert placement["region_name"] == "RegionTwo" and placement["valid_interfaces"] == ["internal"]
+    assert placement["project_name"] is None  # unset: left out of nova.conf
+
+
 def test_kvm_without_dev_kvm_is_refused():
     errors = nc.check_settings(dict(GOOD, nova_compute_virt_type="kvm"), {"kvm": False}, FILTERS)
     assert any("/dev/kvm does not exist" in e for e in errors)

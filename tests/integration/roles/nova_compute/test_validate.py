@@ -152,8 +152,8 @@ def test_the_argument_specs_require_the_neutron_settings(tmp_path, run_case_play
     ({"nova_compute_neutron_password": NEUTRON_PASSWORD, "nova_compute_neutron_valid_interfaces": {"internal": 1}},
      "argument 'nova_compute_neutron_valid_interfaces' is of type dict"),
 ])
-def test_the_argument_specs_show_no_piece_of_the_neutron_password_at_vvv(tmp_path, run_case_playbook, changes,
-                                                                          fragment):
+def test_the_argument_specs_show_no_piece_of_the_neutron_password_at_vvv(
+        tmp_path, run_case_playbook, changes, fragment):
     rc, output = run_argspec(run_case_playbook, tmp_path, "-vvv", **changes)
     assert rc != 0, output
     assert fragment in output, output

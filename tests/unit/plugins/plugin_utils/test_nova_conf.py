@@ -303,9 +303,11 @@ def test_mask_url(url, expected):
 
 def test_nova_conf_mask_filter_follows_the_secret_flag(nova26):
     text = ("[DEFAULT]\ntransport_url = rabbit://nova:RABBITPW@ctl1:5672/\nmy_ip = 10.0.0.11\n"
-            "[libvirt]\nrbd_secret_uuid = 457eb676\n[placement]\npassword = PLACEMENTPW\n")
+            "[libvirt]\nrbd_secret_uuid = 457eb676\n[placement]\npassword = PLACEMENTPW\n"
+            "[neutron]\npassword = NEUTRONPW\nusername = neutron\n")
     masked = filters.nova_conf_mask(text, nova26)
-    assert "RABBITPW" not in masked and "PLACEMENTPW" not in masked
+    assert "RABBITPW" not in masked and "PLACEMENTPW" not in masked and "NEUTRONPW" not in masked
+    assert "username = neutron" in masked
     assert "rbd_secret_uuid = 457eb676" in masked  # in the data, not secret
     assert "rabbit://nova:********@ctl1:5672/" in masked
 

@@ -89,6 +89,7 @@ integration: collection
 
 docs: collection
 	$(BIN)/ansible-doc -t role novaops.compute.nova_compute | grep -q nova_compute_transport_url
+	$(BIN)/ansible-doc -t role novaops.compute.nova_compute | grep -q nova_compute_neutron_password
 	$(BIN)/ansible-doc -t role novaops.compute.vnc_client | grep -q vnc_client_x11_forwarding
 	$(BIN)/ansible-doc -t module novaops.compute.vnc_check | grep -q security_types
 	$(BIN)/ansible-doc -t module novaops.compute.domiflist_info | grep -q port_id_prefix

@@ -14,6 +14,9 @@ description:
   - C(nova_compute_errors(settings, facts=None, known_filters=None)) - the list of problems with the role's
     variables (a mapping of every C(nova_compute_*) variable to its value); C(facts) may hold C(memtotal_mb)
     and C(kvm). C(known_filters) is ignored.
+  - C(nova_compute_keystoneauth(settings)) - nova.conf's keystoneauth sections (those of the services nova-compute
+    calls, such as C([placement])) from the role's variables, as section -> option -> value; each holds
+    C(auth_type = password) and each option from C(nova_compute_<section>_<option>) (null when unset).
   - C(nova_conf_override_errors(overrides, opt_data, release='26')) - the list of overrides (section -> option
     -> value) that Nova C(release) would reject or ignore, checked against the role's option data
     (C(files/nova-<release>-options.json)).
@@ -66,6 +69,11 @@ def nova_compute_errors(settings, facts=None, known_filters=None):
     return _nova_conf.check_settings(dict(settings), dict(facts or {}), list(known_filters or []))
 
 
+def nova_compute_keystoneauth(settings):
+    """nova.conf's keystoneauth sections from the role's variables."""
+    return _nova_conf.keystoneauth_sections(dict(settings))
+
+
 def nova_conf_override_errors(overrides, opt_data, release="26"):
     """List the overrides that Nova (release) would reject or ignore."""
     return _nova_conf.check_overrides(overrides, opt_data, release)
@@ -115,6 +123,7 @@ class FilterModule:
     def filters(self):
         return {
             "nova_compute_errors": nova_compute_errors,
+            "nova_compute_keystoneauth": nova_compute_keystoneauth,
             "nova_conf_override_errors": nova_conf_override_errors,
             "oslo_ini": oslo_ini,
             "nova_conf_mask": nova_conf_mask,

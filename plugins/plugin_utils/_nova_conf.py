@@ -45,12 +45,27 @@ ROLE_SETTINGS = {
     ("libvirt", "live_migration_scheme"): "nova_compute_live_migration_scheme",
     ("libvirt", "live_migration_inbound_addr"): "nova_compute_live_migration_inbound_addr",
 }
-# [filter_scheduler] options nova-scheduler reads on the controllers; a
-# compute node's copy has no effect (its other options, such as
-# track_instance_changes, are read by nova-compute).
-SCHEDULER_ONLY = ("enabled_filters", "available_filters")
-_SCHEDULER_WHERE = ("nova-scheduler reads it on the controllers, not nova-compute: "
-                    "set [filter_scheduler] %s in the control plane's nova.conf")
+# Options a service of the control plane reads from its own host's nova.conf:
+# a compute node's copy has no effect, so an override of one is refused with
+# where it belongs. ([filter_scheduler]'s other options, such as
+# track_instance_changes, and [neutron]'s keystoneauth options are read by
+# nova-compute.)
+CONTROLLER_ONLY = {
+    ("filter_scheduler", "enabled_filters"): "nova-scheduler",
+    ("filter_scheduler", "available_filters"): "nova-scheduler",
+    # The metadata proxy: nova-api's metadata service checks the signature
+    # neutron's metadata agent makes with the shared secret.
+    ("neutron", "service_metadata_proxy"): "nova-api's metadata service",
+    ("neutron", "metadata_proxy_shared_secret"): "nova-api's metadata service",
+}
+_CONTROLLER_WHERE = "%s reads it on the controllers, not nova-compute: set [%s] %s in the control plane's nova.conf"
+# The sections of the services nova-compute calls with keystoneauth's
+# password plugin, each written from the variables nova_compute_<section>_<option>
+# (keystoneauth_sections) and checked alike (check_keystoneauth): placement
+# (capacity reports) and neutron (plugging and binding instance ports).
+KEYSTONEAUTH_SECTIONS = ("placement", "neutron")
+KEYSTONEAUTH_OPTIONS = ("auth_url", "username", "password", "project_name", "user_domain_name",
+                        "project_domain_name", "region_name", "valid_interfaces")
 
 
 # --------------------------------------------------------------------------
@@ -270,19 +285,25 @@ def _override_bool(overrides, section, option):
     return bool(value)
 
 
-def _check_scheduler_filters(settings, overrides):
+def _controller_where(section, option):
+    return _CONTROLLER_WHERE % (CONTROLLER_ONLY[(section, option)], section, option)
+
+
+def _check_controller_only(settings, overrides):
+    """The retired scheduler variables, and overrides of CONTROLLER_ONLY options (values never shown)."""
     errors = []
     if settings.get("nova_compute_scheduler_enabled_filters") is not None:
         errors.append("nova_compute_scheduler_enabled_filters is not a nova_compute setting any more: "
-                      + _SCHEDULER_WHERE % "enabled_filters")
+                      + _controller_where("filter_scheduler", "enabled_filters"))
     if settings.get("nova_compute_scheduler_custom_filters"):
         errors.append("nova_compute_scheduler_custom_filters is not a nova_compute setting any more: "
-                      + _SCHEDULER_WHERE % "available_filters")
-    if isinstance(overrides, dict) and isinstance(overrides.get("filter_scheduler"), dict):
-        for option in SCHEDULER_ONLY:
-            if overrides["filter_scheduler"].get(option) is not None:
-                errors.append("%s: [filter_scheduler] %s has no effect on a compute node: %s"
-                              % (OVERRIDES, option, _SCHEDULER_WHERE % option))
+                      + _controller_where("filter_scheduler", "available_filters"))
+    if isinstance(overrides, dict):
+        for section, option in CONTROLLER_ONLY:
+            options = overrides.get(section)
+            if isinstance(options, dict) and options.get(option) is not None:
+                errors.append("%s: [%s] %s has no effect on a compute node: %s"
+                              % (OVERRIDES, section, option, _controller_where(section, option)))
     return errors
 
 
@@ -307,6 +328,39 @@ def _check_qemu_conf(qemu_conf):
             libvirt_render_value(value)
         except LibvirtConfValueError as exc:
             errors.append("%s: %s: %s" % (name, key, exc))
+    return errors
+
+
+# --------------------------------------------------------------------------
+# keystoneauth sections ([placement], [neutron])
+# --------------------------------------------------------------------------
+
+def _keystoneauth_name(section, option):
+    return "nova_compute_%s_%s" % (section, option)
+
+
+def keystoneauth_sections(settings):
+    """nova.conf's keystoneauth sections from the role's variables.
+
+    Returns section -> option -> value for every KEYSTONEAUTH_SECTIONS entry:
+    ``auth_type = password``, then each KEYSTONEAUTH_OPTIONS option from
+    ``nova_compute_<section>_<option>`` (None, left out of nova.conf, when unset).
+    """
+    return {section: dict([("auth_type", "password")]
+                          + [(option, settings.get(_keystoneauth_name(section, option)))
+                             for option in KEYSTONEAUTH_OPTIONS])
+            for section in KEYSTONEAUTH_SECTIONS}
+
+
+def check_keystoneauth(settings, section):
+    """Errors for one keystoneauth section's variables: the keystone URL and the
+    service user's password are required, the URL must be http(s) with a host.
+    The password is never shown (nor is a URL that may hold credentials)."""
+    auth_url, password = _keystoneauth_name(section, "auth_url"), _keystoneauth_name(section, "password")
+    errors = _check_http_url(auth_url, settings.get(auth_url),
+                             "%s is required (keystone, e.g. http://controller:5000/v3)" % auth_url)
+    if not settings.get(password):
+        errors.append("%s is required (the %s service user's password)" % (password, section))
     return errors
 
 
@@ -393,7 +447,7 @@ def check_settings(settings, facts=None, known_filters=None):  # pylint: disable
         errors += _check_console_addresses(kind, s.get("nova_compute_%s_server_listen" % kind),
                                            s.get("nova_compute_%s_server_proxyclient_address" % kind), s.get(base))
 
-    errors += _check_scheduler_filters(s, overrides)
+    errors += _check_controller_only(s, overrides)
 
     interval = s.get("nova_compute_image_cache_manager_interval")
     number = _number(interval, whole=True)
@@ -408,10 +462,8 @@ def check_settings(settings, facts=None, known_filters=None):  # pylint: disable
     if subdir is not None and (not subdir or "/" in str(subdir) or str(subdir) in (".", "..")):
         errors.append("nova_compute_image_cache_subdirectory_name%s must be a plain directory name" % _shown(subdir))
 
-    errors += _check_http_url("nova_compute_placement_auth_url", s.get("nova_compute_placement_auth_url"),
-                              "nova_compute_placement_auth_url is required (keystone, e.g. http://controller:5000/v3)")
-    if not s.get("nova_compute_placement_password"):
-        errors.append("nova_compute_placement_password is required (the placement service user's password)")
+    for section in KEYSTONEAUTH_SECTIONS:
+        errors += check_keystoneauth(s, section)
 
     errors += _check_qemu_conf(s.get("nova_compute_libvirt_qemu_conf"))
     return errors

@@ -41,6 +41,8 @@ FILTER_CALLS = {
     "mask_secrets": "'PW12' not in (['log rabbit://nova:PW12@ctl/'] | novaops.compute.mask_secrets(['PW12']) | join)",
     "nova_compute_errors": "({'nova_compute_transport_url': 'ctl:5672'} | novaops.compute.nova_compute_errors({}))"
                            " is sequence",
+    "nova_compute_keystoneauth": "({'nova_compute_placement_password': 'PW12'}"
+                                 " | novaops.compute.nova_compute_keystoneauth).placement.auth_type == 'password'",
     "nova_conf_override_errors": "({'DEFAULT': {'debug': true}}"
                                  " | novaops.compute.nova_conf_override_errors(opt_data, '26')) == []",
     "nova_conf_mask": "'PW12' not in ('[placement]\\npassword = PW12\\n' | novaops.compute.nova_conf_mask(opt_data))",

@@ -116,3 +116,35 @@ def test_no_scheduler_filters_on_a_compute_node():
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
         assert "filter_scheduler" not in text and "scheduler_enabled_filters" not in text, path
+
+
+def test_keystoneauth_sections_share_one_contract():
+    """[placement] and [neutron] (every section the keystoneauth helper writes)
+    have the same variables: auth_url and the password required, the password
+    secret, the rest with the same types and defaults (the user is named after
+    the service)."""
+    from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf
+
+    options = specs("nova_compute")
+    defaults = load(os.path.join(ROOT, "roles", "nova_compute", "defaults", "main.yml"))
+    shapes = []
+    for section in _nova_conf.KEYSTONEAUTH_SECTIONS:
+        prefix = "nova_compute_%s_" % section
+        names = sorted(name[len(prefix):] for name in options if name.startswith(prefix))
+        assert names == sorted(_nova_conf.KEYSTONEAUTH_OPTIONS), section
+        assert options[prefix + "auth_url"].get("required") and options[prefix + "password"].get("required")
+        assert options[prefix + "password"].get("no_log") is True
+        assert defaults[prefix + "username"] == section
+        shapes.append({option: (options[prefix + option]["type"], options[prefix + option].get("elements"),
+                                options[prefix + option].get("default"), defaults.get(prefix + option))
+                       for option in _nova_conf.KEYSTONEAUTH_OPTIONS if option != "username"})
+    assert all(shape == shapes[0] for shape in shapes)
+
+
+def test_no_metadata_proxy_options_on_a_compute_node():
+    """nova-api's metadata service reads them on the controllers."""
+    role = os.path.join(ROOT, "roles", "nova_compute")
+    for path in glob.glob(os.path.join(role, "**", "*"), recursive=True):
+        if path.endswith((".yml", ".j2")) and "/meta/" not in path:  # meta: their description says so
+            with open(path, encoding="utf-8") as handle:
+                assert "metadata_proxy" not in handle.read(), path

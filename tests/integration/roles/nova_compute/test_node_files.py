@@ -118,6 +118,7 @@ def test_prune_without_nova_compute_conf(tmp_path, run_case_playbook):
 RABBIT_PASSWORD = "Zq@x9Lm/7kW"
 DB_PASSWORD = "Hv4nQe8rTy"
 PLACEMENT_PASSWORD = "Pk2wRs9dJf"
+NEUTRON_PASSWORD = "Nq8v@Ty3 Hm5"
 OVERRIDE_PASSWORD = "Mb6tYc3uXo"
 
 
@@ -136,16 +137,19 @@ def test_wait_active_failure_masks_every_secret(tmp_path, run_case_playbook):
         "ERROR unquoted password %s in a traceback" % RABBIT_PASSWORD,
         "ERROR sqlalchemy %s" % database,
         "ERROR keystoneauth placement password=%s" % PLACEMENT_PASSWORD,
+        "ERROR nova.network.neutron Unauthorized for neutron password=%s" % NEUTRON_PASSWORD,
+        "ERROR port binding failed: http://neutron:%s@controller:9696/" % NEUTRON_PASSWORD.replace(" ", "%20"),
         "ERROR keystone_authtoken password %s" % OVERRIDE_PASSWORD,
         "INFO the last line",
     ]) + "\n")
     nova_conf = tmp_path / "nova.conf"
-    nova_conf.write_text("[DEFAULT]\ntransport_url = %s\n[placement]\npassword = %s\n"
-                         % (transport_url, PLACEMENT_PASSWORD))
+    nova_conf.write_text("[DEFAULT]\ntransport_url = %s\n[placement]\npassword = %s\n[neutron]\npassword = %s\n"
+                         % (transport_url, PLACEMENT_PASSWORD, NEUTRON_PASSWORD))
     case = {
         "nova_compute_transport_url": transport_url,
         "nova_compute_database_connection": database,
         "nova_compute_placement_password": PLACEMENT_PASSWORD,
+        "nova_compute_neutron_password": NEUTRON_PASSWORD,
         "nova_compute_nova_conf_overrides": {"keystone_authtoken": {"password": OVERRIDE_PASSWORD}},
     }
     rc, output = run_case_playbook(
@@ -156,6 +160,7 @@ def test_wait_active_failure_masks_every_secret(tmp_path, run_case_playbook):
     assert "novaops-test-no-such-unit is" in output, output
     assert "INFO the last line" in output, output
     assert "controller:5672" in output, output
-    for secret in (RABBIT_PASSWORD, quoted_rabbit, DB_PASSWORD, PLACEMENT_PASSWORD, OVERRIDE_PASSWORD):
+    for secret in (RABBIT_PASSWORD, quoted_rabbit, DB_PASSWORD, PLACEMENT_PASSWORD, NEUTRON_PASSWORD,
+                   OVERRIDE_PASSWORD):
         leaked = sorted(piece for piece in pieces(secret) if piece in output)
         assert leaked == [], "pieces of %s in the output: %s\n%s" % (secret, leaked, output)

@@ -24,6 +24,8 @@ BASE = {
     "nova_compute_transport_url": "rabbit://nova:RABBIT_SECRET@controller:5672/",
     "nova_compute_placement_auth_url": "http://controller:5000/v3",
     "nova_compute_placement_password": "PLACEMENT_SECRET",
+    "nova_compute_neutron_auth_url": "http://controller:5000/v3",
+    "nova_compute_neutron_password": "NEUTRON_SECRET",
     "nova_compute_my_ip": "10.88.0.11",
     "nova_compute_novncproxy_base_url": "http://controller:6080/vnc_auto.html",
     "__nova_compute_kvm": {"stat": {"exists": False}},
@@ -55,6 +57,16 @@ CASES = {
         "__nova_compute_kvm": {"stat": {"exists": True}},
         "nova_compute_oslo_policy": {"enforce_new_defaults": True, "enforce_scope": True},
     }),
+    # Every [neutron] variable set: a region, domains and a project of their own.
+    "neutron": (["Debian"], {
+        "nova_compute_neutron_auth_url": "https://keystone.example.org:5000/v3",
+        "nova_compute_neutron_username": "neutron-compute",
+        "nova_compute_neutron_project_name": "services",
+        "nova_compute_neutron_user_domain_name": "ServiceDomain",
+        "nova_compute_neutron_project_domain_name": "ServiceDomain",
+        "nova_compute_neutron_region_name": "RegionTwo",
+        "nova_compute_neutron_valid_interfaces": ["internal", "public"],
+    }),
     # Overrides: add, change and remove options, and a new section.
     "overrides": (["Debian"], {
         "nova_compute_nova_conf_overrides": {
@@ -62,6 +74,9 @@ CASES = {
             "compute": {"cpu_shared_set": "2-3"},
             "image_cache": {"manager_interval": 600},
             "placement": {"valid_interfaces": ["internal", "public"]},
+            # Role-owned [neutron] options: the override wins, null removes; and one the role leaves alone.
+            "neutron": {"region_name": "RegionTwo", "valid_interfaces": ["internal"], "project_domain_name": None,
+                        "timeout": 30},
         },
     }),
 }
@@ -138,6 +153,11 @@ def test_notes_settings(rendered):
     assert conf["placement"]["password"] == "PLACEMENT_SECRET"
     assert conf["placement"]["region_name"] == "RegionOne"
     assert conf["placement"]["auth_type"] == "password"
+    # [neutron]: the defaults, written as [placement] is.
+    assert dict(conf["neutron"]) == {
+        "auth_type": "password", "auth_url": "http://controller:5000/v3", "username": "neutron",
+        "password": "NEUTRON_SECRET", "project_name": "service", "user_domain_name": "Default",
+        "project_domain_name": "Default", "region_name": "RegionOne"}
     assert conf["oslo_concurrency"]["lock_path"] == "/var/lib/nova/tmp"
     assert not conf.has_section("oslo_policy")
     # Deprecated name never written; the new pair only when asked for.
@@ -168,6 +188,18 @@ def test_redhat(rendered):
     assert conf["oslo_policy"]["enforce_scope"] == "true"
 
 
+def test_neutron(rendered):
+    conf = rendered["neutron"][1]
+    assert dict(conf["neutron"]) == {
+        "auth_type": "password", "auth_url": "https://keystone.example.org:5000/v3",
+        "username": "neutron-compute", "password": "NEUTRON_SECRET", "project_name": "services",
+        "user_domain_name": "ServiceDomain", "project_domain_name": "ServiceDomain", "region_name": "RegionTwo",
+        "valid_interfaces": "internal,public"}
+    # [placement] keeps its own values.
+    assert conf["placement"]["username"] == "placement" and conf["placement"]["region_name"] == "RegionOne"
+    assert "valid_interfaces" not in conf["placement"]
+
+
 def test_overrides(rendered):
     conf = rendered["overrides"][1]
     assert conf["DEFAULT"]["debug"] == "true"
@@ -176,6 +208,11 @@ def test_overrides(rendered):
     assert conf["compute"]["cpu_shared_set"] == "2-3"
     assert conf["image_cache"]["manager_interval"] == "600"
     assert conf["placement"]["valid_interfaces"] == "internal,public"
+    assert conf["neutron"]["region_name"] == "RegionTwo"
+    assert conf["neutron"]["valid_interfaces"] == "internal"
+    assert "project_domain_name" not in conf["neutron"]
+    assert conf["neutron"]["timeout"] == "30"
+    assert conf["neutron"]["password"] == "NEUTRON_SECRET" and conf["neutron"]["user_domain_name"] == "Default"
 
 
 def test_nova_compute_conf_only_names_the_driver(rendered):

@@ -1,12 +1,16 @@
 """The role's pre-change checks, run through Ansible: bad input fails with a
 message that names the variable and never shows a secret."""
 
+import re
+
 import pytest
 
 GOOD = {
     "nova_compute_transport_url": "rabbit://nova:RABBIT_SECRET@controller:5672/",
     "nova_compute_placement_auth_url": "http://controller:5000/v3",
     "nova_compute_placement_password": "PLACEMENT_SECRET",
+    "nova_compute_neutron_auth_url": "http://controller:5000/v3",
+    "nova_compute_neutron_password": "NEUTRON_SECRET",
     "nova_compute_my_ip": "10.88.0.11",
     "nova_compute_novncproxy_base_url": "http://controller:6080/vnc_auto.html",
     "nova_compute_cpu_allocation_ratio": 16.0,
@@ -15,11 +19,13 @@ GOOD = {
 }
 
 
-def run_check(run_case_playbook, tmp_path, **changes):
+def run_check(run_case_playbook, tmp_path, *args, drop=(), **changes):
     case = dict(GOOD)
     case.update(changes)
-    rc, output = run_case_playbook("check.yml", case, tmp_path, os_vars=["Debian"])
-    for secret in ("RABBIT_SECRET", "PLACEMENT_SECRET", "DB_SECRET"):
+    for name in drop:
+        del case[name]
+    rc, output = run_case_playbook("check.yml", case, tmp_path, *args, os_vars=["Debian"])
+    for secret in ("RABBIT_SECRET", "PLACEMENT_SECRET", "NEUTRON_SECRET", "DB_SECRET"):
         assert secret not in output
     return rc, output
 
@@ -44,6 +50,19 @@ def test_good_settings_pass(tmp_path, run_case_playbook):
     ({"nova_compute_my_ip": "300.1.1.1"}, "nova_compute_my_ip (300.1.1.1) is not a valid IP address"),
     ({"nova_compute_console": "spice", "nova_compute_nova_conf_overrides": {"vnc": {"enabled": True}}},
      "VNC and SPICE are both enabled"),
+    # [neutron], checked as [placement] is.
+    ({"nova_compute_neutron_password": ""},
+     "nova_compute_neutron_password is required (the neutron service user's password)"),
+    ({"nova_compute_neutron_auth_url": ""},
+     "nova_compute_neutron_auth_url is required (keystone, e.g. http://controller:5000/v3)"),
+    ({"nova_compute_neutron_auth_url": "controller:5000/v3"},
+     "nova_compute_neutron_auth_url (controller:5000/v3) must be an http:// or https:// URL with a host"),
+    ({"nova_compute_neutron_auth_url": "http://[fd00::5:5000/v3"},
+     "nova_compute_neutron_auth_url (http://[fd00::5:5000/v3) is not a valid URL"),
+    ({"nova_compute_neutron_auth_url": "http://neutron:NEUTRON_SECRET@[fd00::5/v3"},
+     "nova_compute_neutron_auth_url is not a valid URL"),
+    ({"nova_compute_nova_conf_overrides": {"neutron": {"metadata_proxy_shared_secret": "NEUTRON_SECRET"}}},
+     "[neutron] metadata_proxy_shared_secret has no effect on a compute node: nova-api's metadata service"),
 ])
 def test_bad_settings_fail_naming_the_variable(tmp_path, run_case_playbook, changes, fragment):
     rc, output = run_check(run_case_playbook, tmp_path, **changes)
@@ -53,6 +72,94 @@ def test_bad_settings_fail_naming_the_variable(tmp_path, run_case_playbook, chan
 
 # A line break would let a value add options or sections of its own to nova.conf
 # or qemu.conf: every place a value reaches the file is refused, naming the variable.
+@pytest.mark.parametrize("name", ["nova_compute_neutron_password", "nova_compute_neutron_auth_url"])
+def test_a_missing_neutron_setting_is_refused_naming_it(tmp_path, run_case_playbook, name):
+    rc, output = run_check(run_case_playbook, tmp_path, drop=[name])
+    assert rc != 0, output
+    assert "%s is required" % name in output, output
+
+
+# At -vvv, Ansible's most talkative level: no 4-character piece of the neutron
+# password may show, whichever check refuses the settings.
+NEUTRON_PASSWORD = "Nt7w@Qz4 Lx9/Rk"
+
+
+def pieces(secret, size=4):
+    return {secret[i:i + size] for i in range(len(secret) - size + 1)}
+
+
+def assert_no_piece(output, secret):
+    leaked = sorted(piece for piece in pieces(secret) if piece in output)
+    assert leaked == [], "pieces of the password in the output: %s\n%s" % (leaked, output)
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"nova_compute_neutron_password": NEUTRON_PASSWORD + "\n[DEFAULT]\ndebug = true"},
+     "nova_compute_neutron_password contains a line break or NUL"),
+    ({"nova_compute_neutron_password": NEUTRON_PASSWORD,
+      "nova_compute_neutron_auth_url": "http://neutron:%s@[fd00::5/v3" % NEUTRON_PASSWORD},
+     "nova_compute_neutron_auth_url has a host that is not an IP address or a host name"),
+    ({"nova_compute_neutron_password": NEUTRON_PASSWORD,
+      "nova_compute_neutron_auth_url": "http://neutron:%s@[fd00::5/v3" % NEUTRON_PASSWORD.replace("/", "%2F")},
+     "nova_compute_neutron_auth_url is not a valid URL"),
+    ({"nova_compute_neutron_password": NEUTRON_PASSWORD,
+      "nova_compute_nova_conf_overrides": {"neutron": {"password": [NEUTRON_PASSWORD, [NEUTRON_PASSWORD]]}}},
+     "nova_compute_nova_conf_overrides: [neutron] password has a nested value"),
+    ({"nova_compute_neutron_password": NEUTRON_PASSWORD,
+      "nova_compute_nova_conf_overrides": {"neutron": {"metadata_proxy_shared_secret": NEUTRON_PASSWORD}}},
+     "[neutron] metadata_proxy_shared_secret has no effect on a compute node"),
+    ({"nova_compute_neutron_password": NEUTRON_PASSWORD, "nova_compute_cpu_allocation_ratio": -1},
+     "nova_compute_cpu_allocation_ratio must be greater than 0"),
+])
+def test_no_piece_of_the_neutron_password_at_vvv(tmp_path, run_case_playbook, changes, fragment):
+    rc, output = run_check(run_case_playbook, tmp_path, "-vvv", **changes)
+    assert rc != 0, output
+    assert fragment in output, output
+    assert_no_piece(output, NEUTRON_PASSWORD)
+
+
+# The role's first task checks the variables against meta/argument_specs.yml:
+# the whole role is applied, in check mode and with a tag none of its tasks has,
+# so that check is the only task that runs.
+def run_argspec(run_case_playbook, tmp_path, *args, drop=(), **changes):
+    case = dict(GOOD)
+    case.update(changes)
+    for name in drop:
+        del case[name]
+    return run_case_playbook("argspec.yml", case, tmp_path, "--check", "--tags", "novaops-test-argspec-only", *args)
+
+
+def test_the_argument_specs_accept_the_good_settings(tmp_path, run_case_playbook):
+    rc, output = run_argspec(run_case_playbook, tmp_path)
+    assert rc == 0, output
+    assert "Validating arguments against arg spec 'main'" in output, output
+    assert re.search(r"localhost\s*: ok=1 ", output), output  # that check, and nothing of the role
+
+
+@pytest.mark.parametrize("name", ["nova_compute_neutron_password", "nova_compute_neutron_auth_url"])
+def test_the_argument_specs_require_the_neutron_settings(tmp_path, run_case_playbook, name):
+    rc, output = run_argspec(run_case_playbook, tmp_path, drop=[name])
+    assert rc != 0, output
+    assert "missing required arguments: %s" % name in output, output
+    assert "NEUTRON_SECRET" not in output and "PLACEMENT_SECRET" not in output
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"nova_compute_neutron_password": NEUTRON_PASSWORD, "nova_compute_ram_allocation_ratio": "lots"},
+     "argument 'nova_compute_ram_allocation_ratio' is of type str"),
+    ({"nova_compute_neutron_password": {"password": NEUTRON_PASSWORD}, "nova_compute_ram_allocation_ratio": "lots"},
+     "argument 'nova_compute_ram_allocation_ratio' is of type str"),
+    ({"nova_compute_neutron_password": NEUTRON_PASSWORD, "nova_compute_neutron_valid_interfaces": {"internal": 1}},
+     "argument 'nova_compute_neutron_valid_interfaces' is of type dict"),
+])
+def test_the_argument_specs_show_no_piece_of_the_neutron_password_at_vvv(
+        tmp_path, run_case_playbook, changes, fragment):
+    rc, output = run_argspec(run_case_playbook, tmp_path, "-vvv", **changes)
+    assert rc != 0, output
+    assert fragment in output, output
+    assert_no_piece(output, NEUTRON_PASSWORD)
+
+
 @pytest.mark.parametrize("changes, name", [
     ({"nova_compute_host": "compute1\n[DEFAULT]\ndebug = true"}, "nova_compute_host"),
     ({"nova_compute_cpu_mode": "custom", "nova_compute_cpu_models": ["Haswell\nvif_driver = x"]},

@@ -34,6 +34,8 @@ GOOD = {
     "nova_compute_image_cache_subdirectory_name": "_base",
     "nova_compute_placement_auth_url": "http://ctl1:5000/v3",
     "nova_compute_placement_password": "pl4cement",
+    "nova_compute_neutron_auth_url": "http://ctl1:5000/v3",
+    "nova_compute_neutron_password": "n3utron",
     "nova_compute_nova_conf_overrides": {},
 }
 FACTS = {"memtotal_mb": 8192, "kvm": True}
@@ -103,6 +105,22 @@ def test_numbers_from_the_command_line_pass():
     ({"placement_password": ""}, "nova_compute_placement_password", "is required"),
     ({"placement_auth_url": "ctl1:5000"}, "nova_compute_placement_auth_url", "http:// or https://"),
     ({"placement_auth_url": "http://[x"}, "nova_compute_placement_auth_url", "is not a valid URL"),
+    # [neutron] is checked exactly as [placement] is (one helper for both).
+    ({"neutron_password": ""}, "nova_compute_neutron_password", "is required (the neutron service user's password)"),
+    ({"neutron_password": None}, "nova_compute_neutron_password", "is required"),
+    ({"neutron_auth_url": None}, "nova_compute_neutron_auth_url", "is required (keystone, e.g. http://"),
+    ({"neutron_auth_url": " "}, "nova_compute_neutron_auth_url", "is required"),
+    ({"neutron_auth_url": "ctl1:5000"}, "nova_compute_neutron_auth_url (ctl1:5000) must be an http:// or https://",
+     "with a host"),
+    ({"neutron_auth_url": "http://[x"}, "nova_compute_neutron_auth_url", "is not a valid URL"),
+    ({"neutron_auth_url": "http://ctl 1:5000/v3"}, "nova_compute_neutron_auth_url", "not an IP address or a host"),
+    ({"neutron_auth_url": "http://ctl1:0/v3"}, "nova_compute_neutron_auth_url", "port that is not a number"),
+    # The metadata proxy is nova-api's, on the controllers.
+    ({"nova_conf_overrides": {"neutron": {"service_metadata_proxy": True}}}, "nova_compute_nova_conf_overrides",
+     "[neutron] service_metadata_proxy has no effect on a compute node: nova-api's metadata service reads it "
+     "on the controllers"),
+    ({"nova_conf_overrides": {"neutron": {"metadata_proxy_shared_secret": "x"}}},
+     "nova_compute_nova_conf_overrides", "set [neutron] metadata_proxy_shared_secret in the control plane's"),
     ({"novncproxy_base_url": "http://[x"}, "nova_compute_novncproxy_base_url", "is not a valid URL"),
     ({"database_connection": "mysql+pymysql://nova:p@ss@db/nova"}, "nova_compute_database_connection",
      "percent-encode"),
@@ -123,6 +141,51 @@ def test_numbers_from_the_command_line_pass():
 def test_bad_settings_name_the_variable(changes, variable, fragment):
     errors = errors_for(**changes)
     assert any(variable in e and fragment in e for e in errors), errors
+
+
+def test_keystoneauth_sections_from_the_role_variables():
+    """One helper writes every keystoneauth section from nova_compute_<section>_*."""
+    sections = filters.nova_compute_keystoneauth(dict(
+        GOOD, nova_compute_placement_username="placement", nova_compute_placement_region_name="RegionTwo",
+        nova_compute_placement_valid_interfaces=["internal"], nova_compute_neutron_username="neutron",
+        nova_compute_neutron_project_name="service"))
+    assert list(sections) == ["placement", "neutron"] == list(nc.KEYSTONEAUTH_SECTIONS)
+    for section in sections.values():
+        assert list(section) == ["auth_type"] + list(nc.KEYSTONEAUTH_OPTIONS)
+        assert section["auth_type"] == "password"
+    placement, neutron = sections["placement"], sections["neutron"]
+    assert placement["auth_url"] == "http://ctl1:5000/v3" and placement["password"] == "pl4cement"
+    assert placement["region_name"] == "RegionTwo" and placement["valid_interfaces"] == ["internal"]
+    assert placement["project_name"] is None  # unset: left out of nova.conf
+    assert neutron["auth_url"] == "http://ctl1:5000/v3" and neutron["password"] == "n3utron"
+    assert neutron["username"] == "neutron" and neutron["project_name"] == "service"
+    assert neutron["region_name"] is None and neutron["valid_interfaces"] is None
+    # No metadata-proxy option: nova-api reads those on the controllers.
+    assert not {"service_metadata_proxy", "metadata_proxy_shared_secret"} & set(neutron)
+
+
+def test_keystoneauth_options_are_options_of_every_section_in_nova_26(nova26):
+    for section in nc.KEYSTONEAUTH_SECTIONS:
+        for option in ("auth_type",) + nc.KEYSTONEAUTH_OPTIONS:
+            assert option in nova26["options"][section], (section, option)
+        assert nova26["options"][section]["password"].get("secret") is True
+
+
+@pytest.mark.parametrize("section", ["placement", "neutron"])
+def test_each_keystoneauth_section_is_checked_alike(section):
+    """The same refusals, naming the section's own variables."""
+    other = [s for s in nc.KEYSTONEAUTH_SECTIONS if s != section]
+    errors = errors_for(**{section + "_auth_url": "ftp://ctl1/", section + "_password": ""})
+    assert errors == ["nova_compute_%s_auth_url (ftp://ctl1/) must be an http:// or https:// URL with a host"
+                      % section,
+                      "nova_compute_%s_password is required (the %s service user's password)" % (section, section)]
+    assert not any("nova_compute_%s_" % o in e for o in other for e in errors)
+
+
+def test_metadata_proxy_overrides_left_unset_or_null_pass():
+    assert errors_for(nova_conf_overrides={"neutron": {"service_metadata_proxy": None,
+                                                       "metadata_proxy_shared_secret": None,
+                                                       "region_name": "RegionTwo", "timeout": 30}}) == []
 
 
 def test_kvm_without_dev_kvm_is_refused():
@@ -169,6 +232,9 @@ def test_good_values_pass(changes):
     ("nova_compute_nova_conf_overrides", {"DEFAULT": {"my_ip": "a\x0bb"}},
      "nova_compute_nova_conf_overrides['DEFAULT']['my_ip']"),
     ("nova_compute_placement_password", "pw\x00", "nova_compute_placement_password"),
+    ("nova_compute_neutron_password", "pw\r\n[DEFAULT]", "nova_compute_neutron_password"),
+    ("nova_compute_neutron_auth_url", "http://ctl1:5000/v3\n[x]", "nova_compute_neutron_auth_url"),
+    ("nova_compute_neutron_valid_interfaces", ["internal", "public\n[x]"], "nova_compute_neutron_valid_interfaces[1]"),
     ("nova_compute_transport_url", "rabbit://nova:pw@ctl1/\n[x]", "nova_compute_transport_url"),
     ("nova_compute_libvirt_qemu_conf", {"user": ["a", {"b": "c\x85"}]}, "nova_compute_libvirt_qemu_conf['user'][1]['b']"),
     ("nova_compute_whatever_new", {"deep": [[{"x": "\x1c"}]]}, "nova_compute_whatever_new['deep'][0][0]['x']"),
@@ -199,6 +265,12 @@ def test_a_line_break_in_a_key_is_refused():
     {"libvirt_qemu_conf": {"vnc_password": "TOPSECRET'\""}},
     {"libvirt_qemu_conf": {"spice_password": 1.5, "vnc_password": ["TOPSECRET", ["x"]]}},
     {"placement_auth_url": "http://admin:TOPSECRET@[x/v3"},
+    {"neutron_auth_url": "http://admin:TOPSECRET@[x/v3"},
+    {"neutron_auth_url": "admin:TOPSECRET@ctl1:5000/v3"},
+    {"neutron_password": "TOPSECRET\n"},
+    {"neutron_password": ["TOPSECRET", "\x00"]},
+    {"nova_conf_overrides": {"neutron": {"password": ["TOPSECRET", ["x"]]}}},
+    {"nova_conf_overrides": {"neutron": {"metadata_proxy_shared_secret": "TOPSECRET"}}},
     {"novncproxy_base_url": "ftp://admin:TOPSECRET@ctl/"},
 ])
 def test_errors_never_show_secrets(changes):
@@ -210,7 +282,8 @@ def test_errors_never_show_secrets(changes):
 def test_malformed_values_never_raise():
     for url in ("rabbit://[::1", "http://[x", "rabbit://]", "mysql://[", "rabbit://h:99999999999999999999/"):
         settings = dict(GOOD, nova_compute_transport_url=url, nova_compute_database_connection=url,
-                        nova_compute_placement_auth_url=url, nova_compute_novncproxy_base_url=url)
+                        nova_compute_placement_auth_url=url, nova_compute_neutron_auth_url=url,
+                        nova_compute_novncproxy_base_url=url)
         assert nc.check_settings(settings, FACTS)
 
 
@@ -230,9 +303,11 @@ def test_mask_url(url, expected):
 
 def test_nova_conf_mask_filter_follows_the_secret_flag(nova26):
     text = ("[DEFAULT]\ntransport_url = rabbit://nova:RABBITPW@ctl1:5672/\nmy_ip = 10.0.0.11\n"
-            "[libvirt]\nrbd_secret_uuid = 457eb676\n[placement]\npassword = PLACEMENTPW\n")
+            "[libvirt]\nrbd_secret_uuid = 457eb676\n[placement]\npassword = PLACEMENTPW\n"
+            "[neutron]\npassword = NEUTRONPW\nusername = neutron\n")
     masked = filters.nova_conf_mask(text, nova26)
-    assert "RABBITPW" not in masked and "PLACEMENTPW" not in masked
+    assert "RABBITPW" not in masked and "PLACEMENTPW" not in masked and "NEUTRONPW" not in masked
+    assert "username = neutron" in masked
     assert "rbd_secret_uuid = 457eb676" in masked  # in the data, not secret
     assert "rabbit://nova:********@ctl1:5672/" in masked
 
@@ -360,10 +435,11 @@ _VOCABULARY = "\n".join(
     + [e for c in "/?#,@:[]% "
        for e in errors_for(transport_url="rabbit://nova:X%s@controller:5672/nova" % c,
                            database_connection="mysql+pymysql://nova:X%s@controller/nova" % c,
-                           placement_password="X" + c)]
+                           placement_password="X" + c, neutron_password="X" + c)]
     + errors_for(transport_url="rabbit://nova:pw@h1,,h 2:0,h3:x/#a@b", database_connection="mysql://n:x@d b:0/")
     + errors_for(transport_url="rabbit://u@h1,u:p@h2/", database_connection="mysql://n:x@[::1]x@db/n")
-    + errors_for(nova_conf_overrides={"placement": {"password": ["X", ["X"]]}},
+    + errors_for(nova_conf_overrides={"placement": {"password": ["X", ["X"]]},
+                                      "neutron": {"password": ["X", ["X"]], "metadata_proxy_shared_secret": "X"}},
                  libvirt_qemu_conf={"vnc_password": "X'\"", "spice_password": ["X", 1.5]})
 )
 
@@ -388,7 +464,11 @@ def test_no_message_or_masked_text_shows_a_piece_of_a_password(password, encode)
     url = "rabbit://nova:%s@controller:5672/nova" % written
     database = "mysql+pymysql://nova:%s@controller/nova" % written
     errors = errors_for(transport_url=url, database_connection=database, placement_password=password,
-                        nova_conf_overrides={"placement": {"password": [password, [password]]}},
+                        neutron_password=password,
+                        neutron_auth_url="http://neutron:%s@ctl1:5000/v3" % written,
+                        nova_conf_overrides={"placement": {"password": [password, [password]]},
+                                             "neutron": {"password": [password, [password]],
+                                                         "metadata_proxy_shared_secret": password}},
                         libvirt_qemu_conf={"vnc_password": password, "spice_password": [password, 1.5]})
     shown = errors + [filters.mask_url(url), filters.mask_url("log " + database),
                       filters.mask_secrets("%s %s %s" % (url, database, password), [password])]

@@ -9,14 +9,19 @@ Sec-WebSocket-Accept matches.
 
 ``ReplaySocket`` plays a capture behind a socket-like object;
 ``ReplayServer`` plays it from a loopback TCP listener, keeping the
-capture's pauses (scaled), for tests that run the module's own sockets.
+capture's pauses (scaled), for tests that run the module's own sockets;
+it answers the key the client really sent (the capture's
+Sec-WebSocket-Accept recomputed per RFC 6455 4.2.2), so several replays can
+run at once.
 Shared by the tests of _console_proxy and of vnc_check (this folder is on
 sys.path through tests/conftest.py).
 """
 
 import base64
+import hashlib
 import json
 import os
+import re
 import socket
 import struct
 import threading
@@ -25,6 +30,12 @@ import time
 FIXTURES = os.path.join(os.path.dirname(__file__), "unit", "fixtures", "websocket")
 # a console token for the URLs of the replays (the captures hold none)
 TOKEN = "5f0b2c1e-1111-4b6e-9f0a-1f0e1b2c3d4e"
+
+
+def accept(key):
+    """RFC 6455 4.2.2's Sec-WebSocket-Accept of ``key`` (written out here, not taken from _websocket)."""
+    digest = hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode("ascii")).digest()
+    return base64.b64encode(digest)
 
 
 def names():
@@ -120,7 +131,9 @@ class ReplayServer:
     """
 
     def __init__(self, name, pace=0.0, family=socket.AF_INET):
-        self.events = load(name)["events"]
+        fixture = load(name)
+        self.events = fixture["events"]
+        self.recorded_accept = accept(fixture["client_key"]) if fixture["client_key"] else None
         self.pace = pace
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
@@ -143,12 +156,13 @@ class ReplayServer:
             thread.start()
             self.threads.append(thread)
 
-    def _wait_for_sends(self, conn, wanted, got):
+    def _wait_for_sends(self, conn, wanted, got, keys):
         """Read client bytes until ``wanted`` sends have come (a send: one write of the client)."""
         while got < wanted:
             data = conn.recv(65536)
             if not data:
                 return None
+            keys += re.findall(rb"Sec-WebSocket-Key: (\S+)\r\n", data)
             got += self._count_writes(data)
         return got
 
@@ -174,6 +188,7 @@ class ReplayServer:
         conn.settimeout(5)
         sends = got = 0
         last = 0.0
+        keys = []
         try:
             for event in self.events:
                 op = event["op"]
@@ -182,13 +197,16 @@ class ReplayServer:
                     continue
                 if op in ("connect", "tls", "close", "would_block"):
                     continue
-                got = self._wait_for_sends(conn, sends, got)
+                got = self._wait_for_sends(conn, sends, got, keys)
                 if got is None:
                     return
                 time.sleep(max(0.0, event["t"] - last) * self.pace)
                 last = event["t"]
                 if op == "recv":
-                    conn.sendall(base64.b64decode(event["data"]))
+                    data = base64.b64decode(event["data"])
+                    if keys and self.recorded_accept:
+                        data = data.replace(self.recorded_accept, accept(keys[0].decode("ascii")))
+                    conn.sendall(data)
                 elif op == "eof":
                     return
                 elif op in ("reset", "tls_failed"):

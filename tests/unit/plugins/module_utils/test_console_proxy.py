@@ -228,11 +228,10 @@ TCP_REPLAYS = [n for n in cap.names() if not cap.uses_tls(n)]
 
 
 @pytest.mark.parametrize("name", TCP_REPLAYS)
-def test_captures_replayed_over_tcp(monkeypatch, name):
+def test_captures_replayed_over_tcp(name):
     if cap.is_ipv6(name) and not ipv6_loopback():
         pytest.skip("no IPv6 loopback here")
     fixture = cap.load(name)
-    monkeypatch.setattr(ws, "new_key", lambda: fixture["client_key"])
     family = socket.AF_INET6 if cap.is_ipv6(name) else socket.AF_INET
     with cap.ReplayServer(name, family=family) as server:
         result = cp.check_console(cap.url(name, server.port), 1.0)
@@ -240,9 +239,7 @@ def test_captures_replayed_over_tcp(monkeypatch, name):
     assert ":%d/" % server.port in result["url"]
 
 
-def test_a_silent_proxy_costs_one_timeout_for_many_consoles(monkeypatch):
-    fixture = cap.load("websockify-target-silent")
-    monkeypatch.setattr(ws, "new_key", lambda: fixture["client_key"])
+def test_a_silent_proxy_costs_one_timeout_for_many_consoles():
     with cap.ReplayServer("websockify-target-silent") as server:
         results = cp.check_urls([cap.url("websockify-target-silent", server.port)] * 12, 0.5)
     assert {r["code"] for r in results} == {"no_greeting"}
@@ -274,10 +271,8 @@ def certificate(tmp_path_factory):
 
 
 @pytest.fixture
-def tls_proxy(certificate, monkeypatch):
+def tls_proxy(certificate):
     """websockify-wss-ok's session, from a TLS listener with the test certificate."""
-    fixture = cap.load("websockify-wss-ok")
-    monkeypatch.setattr(ws, "new_key", lambda: fixture["client_key"])
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certificate)
     server = cap.ReplayServer("websockify-wss-ok")
@@ -314,9 +309,7 @@ def test_wss_without_verification(tls_proxy):
     assert result["reachable"] is True
 
 
-def test_https_to_a_plain_proxy_is_tls(monkeypatch):
-    fixture = cap.load("nova-26.2.2-ok")
-    monkeypatch.setattr(ws, "new_key", lambda: fixture["client_key"])
+def test_https_to_a_plain_proxy_is_tls():
     with cap.ReplayServer("nova-26.2.2-ok") as server:
         url = cap.url("nova-26.2.2-ok", server.port).replace("http://", "https://")
         result = cp.check_console(url, 2.0, cp.tls_context(False))

@@ -422,4 +422,3 @@ def failure_summary(results):
         "%s: %s: %s" % ("server %s" % r["server"] if r["server"] else r["url"], r["layer"], r["error"])
         for r in results if not r["reachable"]
     )
-

@@ -257,7 +257,7 @@ NOVA_XMLNS = "http://openstack.org/xmlns/libvirt/nova/"
 def _nova_instance(root):
     """``{name}`` of the domain's ``<nova:instance>`` metadata, None without one."""
     for node in root.findall("./metadata/*"):
-        namespace, _, local = node.tag[1:].partition("}") if node.tag.startswith("{") else ("", "", node.tag)
+        namespace, _sep, local = node.tag[1:].partition("}") if node.tag.startswith("{") else ("", "", node.tag)
         if local == "instance" and namespace.startswith(NOVA_XMLNS):
             return {"name": node.findtext("{%s}name" % namespace)}
     return None

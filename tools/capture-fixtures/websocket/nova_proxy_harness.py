@@ -68,7 +68,7 @@ def stub_modules(mode, target, listen_host, port):
         mod = types.ModuleType(name)
         mod.__dict__.update(attrs)
         sys.modules[name] = mod
-        parent, _, child = name.rpartition(".")
+        parent, _sep, child = name.rpartition(".")
         if parent:
             setattr(sys.modules[parent], child, mod)
         return mod
@@ -76,7 +76,7 @@ def stub_modules(mode, target, listen_host, port):
     def validate(ctxt, token):
         if mode == "invalid-token":
             raise InvalidToken(token="***")
-        host, _, tport = target.rpartition(":")
+        host, _sep, tport = target.rpartition(":")
         return ConnectInfo(instance_uuid="00000000-0000-4000-8000-000000000001", host=host.strip("[]"),
                            port=int(tport), console_type="novnc", internal_access_path=None,
                            access_url_base=ACCESS_URL_BASE % (listen_host, port), token=token)
@@ -92,7 +92,7 @@ def stub_modules(mode, target, listen_host, port):
     module("nova.compute.rpcapi", ComputeAPI=ComputeAPI)
     conf = types.SimpleNamespace(console=types.SimpleNamespace(allowed_origins=[]))
     module("nova.conf", CONF=conf)
-    module("nova.context", get_admin_context=lambda: object())
+    module("nova.context", get_admin_context=object)
     module("nova.exception", InvalidToken=InvalidToken, ValidationError=ValidationError,
            InstanceNotFound=type("InstanceNotFound", (Exception,), {}),
            SecurityProxyNegotiationFailed=type("SecurityProxyNegotiationFailed", (Exception,), {}),
@@ -108,7 +108,7 @@ def main():
     if len(sys.argv) not in (4, 5) or sys.argv[3] not in ("invalid-token", "target"):
         sys.exit(__doc__)
     source, listen, mode = sys.argv[1], sys.argv[2], sys.argv[3]
-    host, _, port = listen.rpartition(":")
+    host, _sep, port = listen.rpartition(":")
     host, port = host.strip("[]") or "127.0.0.1", int(port)
     target = sys.argv[4] if mode == "target" else None
     if mode == "target" and not target:

@@ -138,9 +138,10 @@ def scrub(events, spellings):
 
 
 def main():
+    summary, _sep, rest = __doc__.partition("\n\n")
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+        description=summary,
+        epilog=rest,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", required=True,
                         help="the noVNC console URL with its token ('-': read it from stdin)")

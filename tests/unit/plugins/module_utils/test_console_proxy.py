@@ -381,8 +381,8 @@ def test_an_echoed_token_is_masked(echo):
 
 PROFILE = dict(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "100")), deadline=None,
                suppress_health_check=[HealthCheck.too_slow])
-TOKENS = st.one_of(st.uuids().map(str), st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789-_"),
-                                               min_size=8, max_size=40))
+TOKENS = st.one_of(st.uuids().map(str),
+                   st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789-_"), min_size=8, max_size=40))
 # what our results say whatever the token: a piece found in it is no leak
 VOCABULARY = "\n".join(shown(run_session(make("Q"), "Q" * 36)) for make in ECHOES.values())
 

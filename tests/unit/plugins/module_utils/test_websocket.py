@@ -33,7 +33,7 @@ def test_accept_value_of_rfc_6455_section_1_3():
 
 
 def test_new_key_is_16_random_bytes():
-    keys = {ws.new_key() for _ in range(20)}
+    keys = {ws.new_key() for _index in range(20)}
     assert len(keys) == 20
     assert all(len(base64.b64decode(k)) == 16 for k in keys)
 

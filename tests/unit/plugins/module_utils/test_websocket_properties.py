@@ -28,7 +28,7 @@ def payloads(draw, max_size=None):
 def server_frames(draw):
     """A valid sequence of server frames: messages (fragmented or not) with control frames between."""
     frames = []
-    for _ in range(draw(st.integers(1, 5))):
+    for _index in range(draw(st.integers(1, 5))):
         if draw(st.booleans()):
             frames.append((True, draw(st.sampled_from([ws.OP_PING, ws.OP_PONG])), draw(payloads(ws.MAX_CONTROL))))
             continue
@@ -145,8 +145,8 @@ class Chunks:
 
 
 @settings(**PROFILE)
-@given(frames=server_frames(), cuts=st.lists(st.integers(0, 70000), max_size=6), sizes=st.lists(st.integers(1, 70000),
-                                                                                               min_size=1, max_size=6))
+@given(frames=server_frames(), cuts=st.lists(st.integers(0, 70000), max_size=6),
+       sizes=st.lists(st.integers(1, 70000), min_size=1, max_size=6))
 def test_the_stream_delivers_every_data_byte_in_order_and_answers_each_ping(frames, cuts, sizes):
     """Whatever the framing, chunking and read sizes: the data messages' payload, in
     order, then EOF; one pong with the same payload per ping."""

@@ -24,8 +24,9 @@ import os
 import re
 import socket
 import struct
-import threading
 import time
+
+from loopback import Loopback
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "unit", "fixtures", "websocket")
 # a console token for the URLs of the replays (the captures hold none)
@@ -56,6 +57,14 @@ def url(name, port=None, token=TOKEN):
         host = netloc.rsplit(":", 1)[0] if not netloc.endswith("]") else netloc
         masked = "%s://%s:%d%s%s" % (scheme, host, port, slash, tail)
     return masked.replace("***", token)
+
+
+def synthetic(*chunks, end="eof", request=True):
+    """Events of a made-up session: the proxy's ``chunks`` (after the client's
+    request, with ``request``), then ``end`` (``eof``, ``reset`` or ``timeout``)."""
+    events = [{"t": 0, "op": "send", "bytes": 1, "what": "upgrade request"}] if request else []
+    events += [{"t": 0, "op": "recv", "data": base64.b64encode(c).decode("ascii")} for c in chunks]
+    return events + [{"t": 0, "op": end}]
 
 
 def is_ipv6(name):
@@ -121,7 +130,7 @@ class ReplaySocket:
         self.closed = True
 
 
-class ReplayServer:
+class ReplayServer(Loopback):
     """A capture's proxy on 127.0.0.1 (or ::1): one replay per connection.
 
     Sends each recorded ``recv`` when the client has sent as many times as
@@ -135,26 +144,7 @@ class ReplayServer:
         self.events = fixture["events"]
         self.recorded_accept = accept(fixture["client_key"]) if fixture["client_key"] else None
         self.pace = pace
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self._accept, daemon=True)]
-        self.threads[0].start()
-
-    def _accept(self):
-        while not self.stop.is_set():
-            try:
-                conn = self.sock.accept()[0]
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            thread.start()
-            self.threads.append(thread)
+        super().__init__(self._serve, backlog=16, family=family)
 
     def _wait_for_sends(self, conn, wanted, got, keys):
         """Read client bytes until ``wanted`` sends have come (a send: one write of the client)."""
@@ -170,7 +160,7 @@ class ReplayServer:
     def _count_writes(data):
         """The client's writes in ``data``: the HTTP request, then one WebSocket frame each."""
         if data.startswith(b"GET "):
-            head, _sep, rest = data.partition(b"\r\n\r\n")
+            _head, _sep, rest = data.partition(b"\r\n\r\n")
             return 1 + ReplayServer._count_writes(rest) if rest else 1
         count = 0
         while len(data) >= 2:
@@ -189,46 +179,32 @@ class ReplayServer:
         sends = got = 0
         last = 0.0
         keys = []
-        try:
-            for event in self.events:
-                op = event["op"]
-                if op == "send":
-                    sends += 1
-                    continue
-                if op in ("connect", "tls", "close", "would_block"):
-                    continue
-                got = self._wait_for_sends(conn, sends, got, keys)
-                if got is None:
-                    return
-                time.sleep(max(0.0, event["t"] - last) * self.pace)
-                last = event["t"]
-                if op == "recv":
-                    data = base64.b64decode(event["data"])
-                    if keys and self.recorded_accept:
-                        data = data.replace(self.recorded_accept, accept(keys[0].decode("ascii")))
-                    conn.sendall(data)
-                elif op == "eof":
-                    return
-                elif op in ("reset", "tls_failed"):
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    return
-                else:  # timeout: silence
-                    break
-            while not self.stop.is_set() and conn.recv(65536):
-                pass
-        except OSError:
+        for event in self.events:
+            op = event["op"]
+            if op == "send":
+                sends += 1
+                continue
+            if op in ("connect", "tls", "close", "would_block"):
+                continue
+            got = self._wait_for_sends(conn, sends, got, keys)
+            if got is None:
+                return
+            time.sleep(max(0.0, event["t"] - last) * self.pace)
+            last = event["t"]
+            if op == "recv":
+                data = base64.b64decode(event["data"])
+                if keys and self.recorded_accept:
+                    data = data.replace(self.recorded_accept, accept(keys[0].decode("ascii")))
+                conn.sendall(data)
+            elif op == "eof":
+                return
+            elif op in ("reset", "tls_failed"):
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
+            else:  # timeout: silence
+                break
+        while not self.stop.is_set() and conn.recv(65536):
             pass
-        finally:
-            conn.close()
 
     def close(self):
-        self.stop.set()
-        self.sock.close()
-        for thread in self.threads:
-            thread.join(2)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        self.__exit__()

@@ -105,8 +105,7 @@ options:
     description:
       - Nova server UUIDs whose noVNC consoles to check through the console proxy, concurrently; the
         module asks the Compute API for each one's console URL with O(auth), then opens it as with O(urls).
-      - An empty list checks nothing and returns RV(reachable=true).
-      - Exactly one of O(host), O(endpoints), O(urls) and O(servers) is required.
+      - One of O(host), O(endpoints), O(urls) and O(servers); an empty list checks nothing.
     type: list
     elements: str
   auth:

@@ -26,40 +26,12 @@ OUT=${1:-$ROOT/tests/unit/fixtures/websocket}
 NOVA_GIT=${NOVA_GIT:-/work/.mirror/openstack+nova/repo}
 NOVA_REF=${NOVA_REF:-26.2.2}
 TMP=$(mktemp -d /tmp/novaops-ws.XXXXXX)
-PIDS=()
 # a made-up console token: no proxy here knows it except the TokenFile one
 TOKEN=$(python3 -c 'import uuid; print(uuid.uuid4())')
 PY=/usr/bin/python3
-
-cleanup() {
-    local -
-    set +e
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    rm -rf "$TMP"
-    return 0
-}
-trap cleanup EXIT
-
-bg() { # log-name command...: start a server in the background, remember its pid
-    local log=$1
-    shift
-    "$@" >"$TMP/$log.log" 2>&1 &
-    PIDS+=("$!")
-}
-
-wait_port() { # [host] port
-    local host=127.0.0.1
-    if [ $# -eq 2 ]; then host=$1; shift; fi
-    for _ in $(seq 100); do
-        if $PY -c "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()" "$host" "$1" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "port $host:$1 did not open" >&2
-    return 1
-}
+# shellcheck source=tools/capture-fixtures/servers.sh
+. "$HERE/../servers.sh"
+trap stop_servers EXIT
 
 capture() { # name url source [extra args...]
     local name=$1 url=$2 source=$3
@@ -154,5 +126,5 @@ capture nova-26.2.2-ok "$(page 6192)" "$NOVA; the token is valid, target $QEMU" 
 capture nova-26.2.2-ipv6-ok "$(page 6194 '[::1]')" "$NOVA on [::1]:6194; the token is valid, target $QEMU" --derived \
     --note "$DERIVED a valid token; the Origin check compares [::1] in Host and Origin."
 
-cleanup
+stop_servers
 trap - EXIT

@@ -9,7 +9,6 @@ written inline are synthetic, built per RFC 6455, and say so.  Sockets:
 127.0.0.1 and ::1 only, short timeouts.
 """
 
-import base64
 import os
 import shutil
 import socket
@@ -276,17 +275,13 @@ def tls_proxy(certificate):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certificate)
     server = cap.ReplayServer("websockify-wss-ok")
-    plain_serve = server._serve
+    plain = server.handler
 
     def serve(conn):
-        try:
-            conn = context.wrap_socket(conn, server_side=True)
-        except (ssl.SSLError, OSError):
-            conn.close()
-            return
-        plain_serve(conn)
+        with context.wrap_socket(conn, server_side=True) as tls:
+            plain(tls)
 
-    server._serve = serve
+    server.handler = serve
     yield server
     server.close()
 
@@ -329,27 +324,20 @@ ACCEPT_101 = ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnect
               "Sec-WebSocket-Accept: %s\r\n\r\n" % ws.accept_value("a2V5a2V5a2V5a2V5a2V5aw=="))
 
 
-def session(*chunks, end="eof"):
-    """Synthetic events: the proxy's ``chunks`` after the request, then ``end``."""
-    events = [{"t": 0, "op": "send", "bytes": 1, "what": "upgrade request"}]
-    events += [{"t": 0, "op": "recv", "data": base64.b64encode(c).decode("ascii")} for c in chunks]
-    return events + [{"t": 0, "op": end}]
-
-
 def close_frame(code, reason):
     return ws.encode_frame(ws.OP_CLOSE, ws.close_payload(code, reason))
 
 
 ECHOES = {
     # a front end's status line quoting the request
-    "status": lambda echo: session(("HTTP/1.1 400 bad request /?token=%s\r\n\r\n" % echo).encode()),
+    "status": lambda echo: cap.synthetic(("HTTP/1.1 400 bad request /?token=%s\r\n\r\n" % echo).encode()),
     # a proxy closing with a reason that quotes the token
-    "close": lambda echo: session(ACCEPT_101.encode() + close_frame(1008, "token %s refused" % echo)),
+    "close": lambda echo: cap.synthetic(ACCEPT_101.encode() + close_frame(1008, "token %s refused" % echo)),
     # something that is not a VNC server, echoing it back
-    "banner": lambda echo: session(ACCEPT_101.encode() + ws.encode_frame(ws.OP_BINARY, ("ERR %s\r\n" % echo).encode()),
-                                   end="timeout"),
+    "banner": lambda echo: cap.synthetic(
+        ACCEPT_101.encode() + ws.encode_frame(ws.OP_BINARY, ("ERR %s\r\n" % echo).encode()), end="timeout"),
     # a garbage answer instead of HTTP
-    "not_http": lambda echo: session(("XX %s\n" % echo).encode()),
+    "not_http": lambda echo: cap.synthetic(("XX %s\n" % echo).encode()),
 }
 
 

@@ -5,20 +5,14 @@ handshake runs over.  Byte strings written inline are RFC 6455's examples or
 built per RFC 6455, and say so."""
 
 import base64
-import json
-import os
 import socket
 
 import pytest
 
+import ws_captures as cap
 from ansible_collections.novaops.compute.plugins.module_utils import _websocket as ws
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "websocket")
-
-
-def capture(name):
-    with open(os.path.join(FIXTURES, name + ".json"), encoding="utf-8") as f:
-        return json.load(f)
+capture = cap.load
 
 
 def received(name):
@@ -188,33 +182,6 @@ def test_close_payload_round_trip_and_bound():
 
 # --- the byte stream ----------------------------------------------------------
 
-class FakeSocket:
-    """Hands out ``chunks`` one recv at a time, then ``end``: b"" (EOF) or an exception."""
-
-    def __init__(self, chunks, end=b""):
-        self.chunks = list(chunks)
-        self.end = end
-        self.sent = []
-        self.closed = False
-        self.timeouts = []
-
-    def settimeout(self, value):
-        self.timeouts.append(value)
-
-    def recv(self, size):
-        if self.chunks:
-            return self.chunks.pop(0)
-        if isinstance(self.end, BaseException):
-            raise self.end
-        return self.end
-
-    def sendall(self, data):
-        self.sent.append(data)
-
-    def close(self):
-        self.closed = True
-
-
 MASK = b"\x01\x02\x03\x04"
 
 
@@ -230,8 +197,8 @@ def sent_frames(fake):
     return out
 
 
-def stream(chunks, end=b"", initial=b""):
-    fake = FakeSocket(chunks, end)
+def stream(chunks, end="eof", initial=b""):
+    fake = cap.ReplaySocket(cap.synthetic(*chunks, end=end, request=False))
     return ws.WebSocketStream(fake, initial, mask_source=lambda n: MASK), fake
 
 
@@ -278,12 +245,12 @@ def test_a_tcp_close_without_a_close_frame_is_eof():
 
 
 def test_a_reset_is_eof():
-    s, _fake = stream([], end=ConnectionResetError(104, "Connection reset by peer"))
+    s, _fake = stream([], end="reset")
     assert s.recv(12) == b"" and s.eof
 
 
 def test_a_timeout_comes_through():
-    s, _fake = stream([b"\x82\x02RF"], end=socket.timeout("timed out"))
+    s, _fake = stream([b"\x82\x02RF"], end="timeout")
     assert s.recv(12) == b"RF"
     with pytest.raises(socket.timeout):
         s.recv(12)
@@ -308,7 +275,7 @@ def test_a_protocol_violation_raises():
 def test_upgrade_replays_websockify_s_answer(monkeypatch):
     fixture = capture("websockify-ok")
     monkeypatch.setattr(ws, "new_key", lambda: fixture["client_key"])
-    fake = FakeSocket([received("websockify-ok")])
+    fake = cap.ReplaySocket(fixture["events"])
     s, protocol = ws.upgrade(fake, "/?token=T", "127.0.0.1:6181", "http://127.0.0.1:6181", lambda: 1.0)
     assert protocol == "binary"
     assert fake.sent[0].startswith(b"GET /?token=T HTTP/1.1\r\n")
@@ -322,5 +289,5 @@ def test_upgrade_replays_websockify_s_answer(monkeypatch):
 ])
 def test_upgrade_without_a_whole_answer(chunks, error):
     with pytest.raises(error) as info:
-        ws.upgrade(FakeSocket(chunks), "/", "h", "http://h", lambda: 1.0)
+        ws.upgrade(cap.ReplaySocket(cap.synthetic(*chunks)), "/", "h", "http://h", lambda: 1.0)
     assert info.value.data == b"".join(chunks)

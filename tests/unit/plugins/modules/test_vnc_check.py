@@ -1,7 +1,7 @@
 """Tests for the vnc_check module: main() against loopback listeners.
 
-The listeners (127.0.0.1 only) replay real captured server bytes from
-tests/unit/fixtures/rfb/, or accept and stay silent, or are closed ports;
+The listeners (127.0.0.1 only, tests/loopback.py) replay real captured server
+bytes from tests/unit/fixtures/rfb/, or never answer, or are closed ports;
 for the urls and servers modes they replay the console-proxy sessions of
 tests/unit/fixtures/websocket/ (tests/ws_captures.py).  The Compute API is a
 fake answering in Nova 26's shapes (synthetic).
@@ -11,7 +11,6 @@ import json
 import os
 import re
 import socket
-import threading
 
 import pytest
 
@@ -21,6 +20,7 @@ from ansible.module_utils.testing import patch_module_args
 import yaml  # the test environment has PyYAML (ansible-core needs it)
 
 import ws_captures as cap
+from loopback import Loopback, rfb_replay
 from ansible_collections.novaops.compute.plugins.module_utils import _console_proxy as proxy
 from ansible_collections.novaops.compute.plugins.modules import vnc_check
 from ansible_collections.novaops.compute.plugins.modules.vnc_check import build_endpoints
@@ -60,72 +60,19 @@ def run(args):
     return info.value
 
 
-class Server:
-    """127.0.0.1 listener replaying ``data`` (greeting, then the rest after the reply).
-
-    ``data=None`` accepts nothing and never sends (a silent endpoint).
-    """
-
-    def __init__(self, data=None, at_once=False):
-        self.at_once = at_once
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.data = data
-        self.stop = threading.Event()
-        self.thread = None
-        if data is not None:
-            self.sock.settimeout(0.05)
-            self.thread = threading.Thread(target=self.serve, daemon=True)
-            self.thread.start()
-
-    def serve(self):
-        while not self.stop.is_set():
-            try:
-                conn = self.sock.accept()[0]
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(2)
-                try:
-                    if self.at_once:  # like sshd: the whole banner at once
-                        conn.sendall(self.data)
-                        conn.recv(1)
-                        continue
-                    conn.sendall(self.data[:12])
-                    got = b""
-                    while len(got) < 12:
-                        chunk = conn.recv(12 - len(got))
-                        if not chunk:
-                            break
-                        got += chunk
-                    conn.sendall(self.data[12:])
-                    conn.recv(1)
-                except OSError:
-                    pass
-
-    def close(self):
-        self.stop.set()
-        if self.thread:
-            self.thread.join(2)
-        self.sock.close()
-
-
 @pytest.fixture
 def servers():
     made = []
 
     def make(data=None, at_once=False):
-        server = Server(data, at_once)
+        """A listener replaying ``data`` (a captured RFB server); None: one that never answers."""
+        server = Loopback(rfb_replay(data, at_once) if data is not None else None)
         made.append(server)
         return server
 
     yield make
     for server in made:
-        server.close()
+        server.__exit__()
 
 
 def closed_port():

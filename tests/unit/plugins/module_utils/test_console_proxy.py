@@ -71,7 +71,8 @@ def test_every_capture_is_expected():
 @pytest.mark.parametrize("name", cap.names())
 def test_capture_metadata(name):
     fixture = cap.load(name)
-    assert fixture["derived"] is name.startswith("nova-")
+    # only Nova's proxy could not be run here: its captures say so until a real one replaces them
+    assert not fixture["derived"] or name.startswith("nova-")
     assert fixture["source"] and fixture["captured_with"] == "tools/capture-fixtures/websocket/ws_capture.py"
     assert "***" in fixture["url"] and "***" in fixture["websocket_url"]
     assert fixture["token_scrubbed"] is False

@@ -19,8 +19,8 @@ the WebSocket's byte stream, and tells which layer failed:
 
 How the proxy signals each case, from the code it runs:
 
-- websockify 0.10 (Debian 12's python3-websockify; the same library
-  under nova-novncproxy), websockify/websocketproxy.py
+- websockify 0.10 (tag v0.10.0, commit 71d55fcaa8; Debian 12's
+  python3-websockify, the library under nova-novncproxy), websockify/websocketproxy.py
   ProxyRequestHandler.new_websocket_client: a target it cannot connect to
   -> close frame 1011 "Failed to connect to downstream server" after the
   101; a target that hangs up -> close frame 1000 "Target closed".

@@ -513,8 +513,9 @@ def _novnc_var(url, fragment, name):
     """noVNC's ``WebUtil.getConfigVar(name)``: ``#name=`` in the fragment first,
     else the last ``?name=``/``&name=`` of the URL, percent-decoded; None if absent.
 
-    noVNC 1.3 app/webutil.js (getHashVar, getQueryVar; the same regular
-    expressions since noVNC 1.0, whose vnc_lite.html Nova's URLs open).
+    noVNC 1.3 (tag v1.3.0, commit 463c39e4af; Debian 12's) app/webutil.js
+    getHashVar and getQueryVar, the same regular expressions since noVNC
+    1.0.
     """
     hash_text = "#" + fragment if fragment else ""
     match = re.match(r".*[&#]" + re.escape(name) + r"=([^&]*)", hash_text, re.S)
@@ -525,7 +526,8 @@ def _novnc_var(url, fragment, name):
 
 def _inject_token(path, token):
     """Old noVNC's ``WebUtil.injectParamIfMissing(path, "token", token)``
-    (noVNC 1.0 app/webutil.js): ``websockify`` -> ``websockify?token=T``."""
+    (noVNC 1.0, tag v1.0.0, commit e91a095ad6, app/webutil.js): ``websockify``
+    -> ``websockify?token=T``."""
     base, sep, query = path.partition("?")
     items = query.split("&") if sep and query else []
     if not any(item.startswith("token=") for item in items):
@@ -612,6 +614,8 @@ def split_console_url(url):
     PORT from the ``host``/``port`` parameters, else the page's; PATH from
     ``path``, else ``websockify``, with old noVNC adding ``token=T`` to it.
     A ``ws://`` or ``wss://`` URL is taken as the WebSocket URL itself.
+    vnc.html's ``encrypt`` parameter is not read: the scheme decides, as in
+    vnc_lite.html (Nova's URLs never carry it).
 
     Returns ``{tls, host, port, resource, host_header, origin, token, tokens,
     websocket_url, masked_url}``: ``resource`` is the request target

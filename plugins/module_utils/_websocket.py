@@ -25,7 +25,7 @@ import struct
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
 VERSION = "13"
-SUBPROTOCOL = "binary"   # what noVNC before 1.1 offered; websockify 0.10 answers it (see websocket_request)
+SUBPROTOCOL = "binary"   # what noVNC 0.6 to 1.1 offered; websockify 0.10 answers it (see websocket_request)
 MAX_HEAD = 16384          # bytes of an HTTP answer head read before giving up on it
 MAX_PAYLOAD = 1 << 20     # bytes of one frame's payload (an RFB handshake needs a few dozen)
 MAX_CONTROL = 125         # RFC 6455 5.5: control frames carry at most 125 bytes
@@ -89,9 +89,11 @@ def websocket_request(resource, host_header, origin, key, protocols=(SUBPROTOCOL
     the ``Host`` header and its scheme with the console base URL's (Nova
     26.2.2 nova/console/websocketproxy.py, new_websocket_client), so it must
     be what a browser showing the noVNC page would send.  Sub-protocol
-    ``binary``: websockify 0.10 answers it and accepts a request without one
-    too; it refuses (400) a list that lacks it (websockify 0.10
-    websockifyserver.py CompatibleWebSocket, websocket.py accept).
+    ``binary``: noVNC 0.6 to 1.1 offered it (core/rfb.js; noVNC 1.2 and 1.3,
+    Debian 12's, offer none); websockify 0.10 (tag v0.10.0, commit 71d55fcaa8)
+    answers it and accepts a request without one too, and refuses (400) a
+    list that lacks it (websockifyserver.py CompatibleWebSocket, websocket.py
+    accept).
     """
     lines = [
         "GET %s HTTP/1.1" % resource,

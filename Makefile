@@ -92,10 +92,13 @@ docs: collection
 	$(BIN)/ansible-doc -t role novaops.compute.nova_compute | grep -q nova_compute_neutron_password
 	$(BIN)/ansible-doc -t role novaops.compute.vnc_client | grep -q vnc_client_x11_forwarding
 	$(BIN)/ansible-doc -t module novaops.compute.vnc_check | grep -q security_types
+	$(BIN)/ansible-doc -t module novaops.compute.vnc_check | grep -q console_address
+	$(BIN)/ansible-doc -t module novaops.compute.vnc_check | grep -q application_credential_secret
 	$(BIN)/ansible-doc -t module novaops.compute.domiflist_info | grep -q port_id_prefix
 	$(BIN)/ansible-doc -t module novaops.compute.node_health_info | grep -q failed_layer
 	$(BIN)/ansible-doc -t module novaops.compute.node_health_info | grep -q application_credential_secret
 	$(BIN)/ansible-doc -t module novaops.compute.console_endpoints_info | grep -q loopback_endpoints
+	$(BIN)/ansible-doc -t module novaops.compute.console_endpoints_info | grep -q instance_uuid
 
 build: collection
 	mkdir -p build

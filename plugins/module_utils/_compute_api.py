@@ -24,6 +24,8 @@ from ansible.module_utils.urls import open_url
 
 MASK = "********"
 NOVA_API_MICROVERSION = "2.11"  # forced_down in os-services
+CONSOLE_MICROVERSION = "2.6"     # POST /servers/{id}/remote-consoles
+TOKEN_INFO_MICROVERSION = "2.31"  # GET /os-console-auth-tokens/{token} of a novnc token
 CLOUDS_DIRS = ("~/.config/openstack", "/etc/openstack")
 AUTH_KEYS = (
     "auth_url", "username", "user_id", "password", "project_name", "project_id",
@@ -31,6 +33,12 @@ AUTH_KEYS = (
     "application_credential_id", "application_credential_name", "application_credential_secret",
 )
 SECRET_KEYS = ("password", "application_credential_secret")
+# The argument spec of a module's ``auth`` option (doc fragment novaops.compute.compute_auth).
+AUTH_OPTIONS = dict(
+    {key: dict(type="str", no_log=key in SECRET_KEYS) for key in AUTH_KEYS},
+    region_name=dict(type="str"),
+    interface=dict(type="str", choices=["public", "internal", "admin"]),
+)
 CLOUD_KEYS = ("region_name", "interface", "verify", "cacert", "auth_type")
 AUTH_TYPES = (None, "password", "v3password", "v3applicationcredential")
 
@@ -97,6 +105,11 @@ def cloud_settings(clouds, cloud, secure=None, names=("clouds.yaml", "secure.yam
         if entry.get(key) not in (None, ""):
             out[key] = entry[key]
     return out
+
+
+def auth_settings(auth):
+    """The values given in a module's ``auth`` option (those not None)."""
+    return {key: value for key, value in (auth or {}).items() if value is not None}
 
 
 def settings_problem(settings, given):
@@ -185,6 +198,7 @@ def find_endpoint(token_body, service_type="compute", interface="public", region
 
 
 def services_url(endpoint, host):
+    """``endpoint`` + the ``os-services`` query of ``host``'s nova-compute ("" for the path alone)."""
     return endpoint.rstrip("/") + "/os-services?" + urlencode([("binary", "nova-compute"), ("host", host)])
 
 
@@ -247,31 +261,104 @@ def request(settings, url, timeout, method="GET", data=None, headers=None):
         return exc.code, exc.headers, to_text(body or b"", errors="surrogate_or_strict")
 
 
+class ComputeClient:
+    """One keystone token, then any number of Compute API requests.
+
+    ``login()`` gets the token and the compute endpoint from the catalog;
+    ``call()`` sends one request with a microversion.  Every error text is
+    masked against the credentials, the keystone token and the ``secrets``
+    a caller adds (a console token in a request path), in every spelling.
+    """
+
+    def __init__(self, settings, timeout):
+        self.settings = settings
+        self.timeout = timeout
+        self.secrets = [settings.get(k) for k in SECRET_KEYS]
+        self.token = None
+        self.endpoint = None
+
+    def mask(self, text, extra=()):
+        return mask(text, self.secrets + list(extra))
+
+    def login(self):
+        """None once logged in, else why not (masked)."""
+        try:
+            body = json.dumps(keystone_auth_body(self.settings))
+            status, headers, text = request(self.settings, tokens_url(self.settings["auth_url"]), self.timeout,
+                                            "POST", body)
+            if status != 201:
+                return self.mask("keystone: %s" % api_error_message(status, self.mask(text)))
+            self.token = headers.get("X-Subject-Token")
+            self.secrets.append(self.token)
+            self.endpoint = find_endpoint(json.loads(text), "compute", self.settings.get("interface") or "public",
+                                          self.settings.get("region_name"))
+        except LookupError as exc:
+            return self.mask("keystone catalog: %s" % to_native(exc))
+        except (URLError, OSError, ValueError) as exc:
+            return self.mask(to_native(getattr(exc, "reason", None) or exc))
+        return None
+
+    def call(self, method, path, microversion, body=None, secrets=()):
+        """``(status, data, error)``: ``data`` the parsed JSON of a 2xx answer,
+        ``error`` (masked, also against ``secrets``) otherwise."""
+        headers = {"X-Auth-Token": self.token, "OpenStack-API-Version": "compute %s" % microversion,
+                   "X-OpenStack-Nova-API-Version": microversion}
+        try:
+            status, _headers, text = request(self.settings, self.endpoint.rstrip("/") + path, self.timeout, method,
+                                             None if body is None else json.dumps(body), headers)
+            if not 200 <= status < 300:
+                message = api_error_message(status, self.mask(text, secrets))
+                return status, None, self.mask("Compute API: %s" % message, secrets)
+            return status, json.loads(text), None
+        except (URLError, OSError, ValueError) as exc:
+            return None, None, self.mask(to_native(getattr(exc, "reason", None) or exc), secrets)
+
+    def remote_console_url(self, server_id):
+        """``(url, error)``: a noVNC console URL of the server, from ``POST
+        /servers/{id}/remote-consoles`` (microversion 2.6; Nova 26.2.2
+        nova/api/openstack/compute/remote_consoles.py).  The URL holds a
+        console token: it is masked in every later error of this client."""
+        status, data, error = self.call("POST", "/servers/%s/remote-consoles" % quote(server_id, safe=""),
+                                        CONSOLE_MICROVERSION,
+                                        {"remote_console": {"protocol": "vnc", "type": "novnc"}})
+        if error:
+            return None, error
+        url = (data.get("remote_console") or {}).get("url") if isinstance(data, dict) else None
+        if not isinstance(url, str) or not url:
+            return None, "Compute API: HTTP %s without remote_console.url" % status
+        self.secrets.append(url)
+        return url, None
+
+    def console_connection(self, token):
+        """``(status, console, error)`` from ``GET /os-console-auth-tokens/{token}``
+        (microversion 2.31, admin only by default; Nova 26.2.2
+        nova/api/openstack/compute/console_auth_tokens.py): ``console`` is
+        ``{instance_uuid, host, port, internal_access_path}``, where the console
+        proxy connects for the token; 404: Nova does not know the token
+        (invalid or expired)."""
+        status, data, error = self.call("GET", "/os-console-auth-tokens/%s" % quote(token, safe=""),
+                                        TOKEN_INFO_MICROVERSION, secrets=[token])
+        if error:
+            return status, None, error
+        console = data.get("console") if isinstance(data, dict) else None
+        if not isinstance(console, dict):
+            return status, None, "Compute API: HTTP %s without console" % status
+        return status, console, None
+
+
 def ask_control_plane(settings, host_name, timeout):
     """(services, error, endpoint) from keystone + ``GET /os-services``.
 
     ``error`` (why the API could not be asked) never contains a credential.
     """
-    secrets = [settings.get(k) for k in SECRET_KEYS]
+    client = ComputeClient(settings, timeout)
+    error = client.login()
+    if error:
+        return None, error, None
+    _status, data, error = client.call("GET", services_url("", host_name), NOVA_API_MICROVERSION)
+    if error:
+        return None, error, client.endpoint
     try:
-        body = json.dumps(keystone_auth_body(settings))
-        status, headers, text = request(settings, tokens_url(settings["auth_url"]), timeout, "POST", body)
-        if status != 201:
-            return None, mask("keystone: %s" % api_error_message(status, mask(text, secrets)), secrets), None
-        token = headers.get("X-Subject-Token")
-        secrets.append(token)
-        endpoint = find_endpoint(json.loads(text), "compute", settings.get("interface") or "public",
-                                 settings.get("region_name"))
-        status, _headers, text = request(settings, services_url(endpoint, host_name), timeout, headers={
-            "X-Auth-Token": token,
-            "OpenStack-API-Version": "compute %s" % NOVA_API_MICROVERSION,
-            "X-OpenStack-Nova-API-Version": NOVA_API_MICROVERSION,
-        })
-        if status != 200:
-            return None, mask("Compute API: %s" % api_error_message(status, mask(text, secrets)), secrets), endpoint
-        return parse_os_services(json.loads(text), host_name), None, endpoint
-    except LookupError as exc:
-        return None, mask("keystone catalog: %s" % to_native(exc), secrets), None
-    except (URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        return None, mask(to_native(reason), secrets), None
+        return parse_os_services(data, host_name), None, client.endpoint
+    except ComputeApiParseError as exc:
+        return None, to_native(exc), client.endpoint

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the novaops.compute collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""RFB (VNC) handshake probe: pure parsing plus a small socket driver.
+"""RFB (VNC) handshake probe: pure parsing plus a driver over any byte stream.
 
 The probe follows RFC 6143 section 7.1 up to the list of security types and
 stops there: it never picks a security type and never sends credentials.
@@ -16,6 +16,11 @@ An endpoint is *reachable* when the server got as far as offering at least
 one security type, whether or not one of them needs a password: the
 console server is up and speaks RFB.  Everything else is unreachable with
 one of the ``error`` strings documented in ``check_endpoint``.
+
+``handshake`` reads and writes through any socket-like object (``recv``,
+``sendall``, ``settimeout``): a TCP socket (``check_endpoint``) or the byte
+stream of a WebSocket through a console proxy (``_console_proxy``), both
+run by ``probe``.
 """
 
 from __future__ import annotations
@@ -240,15 +245,16 @@ def classify_error(exc):
     return str(exc)
 
 
-def _remaining(deadline):
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
+def remaining(deadline):
+    """Seconds left before ``deadline``; raises socket.timeout when none are."""
+    left = deadline - time.monotonic()
+    if left <= 0:
         raise socket.timeout("timed out")
-    return remaining
+    return left
 
 
 def _recv(sock, deadline):
-    sock.settimeout(_remaining(deadline))
+    sock.settimeout(remaining(deadline))
     return sock.recv(4096)
 
 
@@ -258,7 +264,7 @@ def connect(host, port, deadline):
     for family, socktype, proto, _name, address in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
         sock = socket.socket(family, socktype, proto)
         try:
-            sock.settimeout(_remaining(deadline))
+            sock.settimeout(remaining(deadline))
             sock.connect(address)
             return sock
         except OSError as exc:
@@ -309,7 +315,7 @@ def handshake(sock, deadline):
     server_version, data = read_greeting(sock, deadline)
     reply = choose_reply_version(server_version)
     try:
-        sock.settimeout(_remaining(deadline))
+        sock.settimeout(remaining(deadline))
         sock.sendall(version_message(reply))
     except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
         # A server that refuses may send its whole answer and hang up
@@ -346,6 +352,42 @@ def empty_result(host, port):
     }
 
 
+def rfb_fields(server_version, reply, types):
+    """The result keys of a handshake that got as far as the security types."""
+    return {
+        "reachable": True,
+        "rfb_version": format_version(server_version),
+        "negotiated_version": format_version(reply),
+        "security_types": [security_type_name(t) for t in types],
+        "auth_required": auth_required(types),
+    }
+
+
+def probe(result, timeout, open_stream, describe=None):
+    """Open a byte stream and run the handshake over it; fills ``result``, never raises.
+
+    ``open_stream(deadline)`` returns a connected socket-like object (a TCP
+    socket, or a WebSocket carrying RFB) or raises; ``timeout`` covers it and
+    the handshake.  ``describe(exc)`` turns a failure into result keys
+    (default: ``{"error": classify_error(exc)}``).  Sets ``elapsed_ms``.
+    """
+    started = time.monotonic()
+    deadline = started + timeout
+    stream = None
+    try:
+        stream = open_stream(deadline)
+        server_version, reply, types = handshake(stream, deadline)
+    except Exception as exc:  # any failure becomes evidence, never a traceback
+        result.update(describe(exc) if describe else {"error": classify_error(exc)})
+    else:
+        result.update(rfb_fields(server_version, reply, types))
+    finally:
+        if stream is not None:
+            stream.close()
+        result["elapsed_ms"] = int(round((time.monotonic() - started) * 1000))
+    return result
+
+
 def check_endpoint(host, port, timeout):
     """Probe one endpoint; never raises.  ``timeout`` covers connect + handshake.
 
@@ -356,38 +398,22 @@ def check_endpoint(host, port, timeout):
     during the handshake), or the operating system's message for any other
     socket error.
     """
-    result = empty_result(host, port)
-    started = time.monotonic()
-    deadline = started + timeout
-    sock = None
-    try:
-        sock = connect(host, port, deadline)
-        server_version, reply, types = handshake(sock, deadline)
-    except Exception as exc:  # any failure becomes evidence, never a traceback
-        result["error"] = classify_error(exc)
-    else:
-        result.update(
-            reachable=True,
-            rfb_version=format_version(server_version),
-            negotiated_version=format_version(reply),
-            security_types=[security_type_name(t) for t in types],
-            auth_required=auth_required(types),
-        )
-    finally:
-        if sock is not None:
-            sock.close()
-        result["elapsed_ms"] = int(round((time.monotonic() - started) * 1000))
-    return result
+    return probe(empty_result(host, port), timeout, lambda deadline: connect(host, port, deadline))
+
+
+def run_concurrently(func, items, max_workers=MAX_WORKERS):
+    """``[func(item) for item in items]``, up to ``max_workers`` at a time, in order."""
+    items = list(items)
+    if not items:
+        return []
+    workers = max(1, min(len(items), max_workers))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(func, items))
 
 
 def check_endpoints(endpoints, timeout, max_workers=MAX_WORKERS):
     """Probe ``(host, port)`` pairs concurrently; results in the same order."""
-    endpoints = list(endpoints)
-    if not endpoints:
-        return []
-    workers = max(1, min(len(endpoints), max_workers))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda ep: check_endpoint(ep[0], ep[1], timeout), endpoints))
+    return run_concurrently(lambda ep: check_endpoint(ep[0], ep[1], timeout), endpoints, max_workers)
 
 
 def failure_summary(results):

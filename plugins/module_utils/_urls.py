@@ -2,7 +2,7 @@
 # Copyright: contributors to the novaops.compute collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """URLs in nova.conf: oslo.messaging transport URLs, SQLAlchemy database URLs
-and plain http(s) URLs.
+and plain http(s) URLs; and the noVNC console URLs Nova hands out.
 
 Pure: text in, data out.  The one parser of each URL kind in the collection.
 No message built here contains any part of a URL's value, and the masked
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import parse_qs, parse_qsl, unquote, urlparse, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, quote_plus, unquote, urlparse, urlsplit
 
 MASK = "********"
 DEFAULT_BROKER_PORT = 5672  # oslo.messaging's rabbit driver: host.port or 5672
@@ -492,6 +492,196 @@ def http_url_host(url):
         return urlsplit(str(url)).hostname if url else None
     except ValueError:
         return None
+
+
+# --------------------------------------------------------------------------
+# noVNC console URLs (what `openstack console url show` prints)
+# --------------------------------------------------------------------------
+
+# page scheme -> (WebSocket scheme, default port)
+CONSOLE_SCHEMES = {"http": ("ws", 80), "https": ("wss", 443), "ws": ("ws", 80), "wss": ("wss", 443)}
+NOVNC_DEFAULT_PATH = "websockify"
+TOKEN_MASK = "***"
+# what a browser leaves as it is in a WebSocket URL's path and query
+_RESOURCE_SAFE = "!$&'()*+,-./:;=?@_~%"
+_TOKEN_VALUE = re.compile(r"(?<=[?&#]token=)[^&#]*")
+_PATH_VALUE = re.compile(r"(?<=[?&#]path=)[^&#]*")
+_PATH_TOKEN_VALUE = re.compile(r"(?<=[?&]token=)[^&]*")  # a decoded path's # is sent encoded
+
+
+def _novnc_var(url, fragment, name):
+    """noVNC's ``WebUtil.getConfigVar(name)``: ``#name=`` in the fragment first,
+    else the last ``?name=``/``&name=`` of the URL, percent-decoded; None if absent.
+
+    noVNC 1.3 (tag v1.3.0, commit 463c39e4af; Debian 12's) app/webutil.js
+    getHashVar and getQueryVar, the same regular expressions since noVNC
+    1.0.
+    """
+    hash_text = "#" + fragment if fragment else ""
+    match = re.match(r".*[&#]" + re.escape(name) + r"=([^&]*)", hash_text, re.S)
+    if match is None:
+        match = re.match(r".*[?&]" + re.escape(name) + r"=([^&#]*)", url + hash_text, re.S)
+    return unquote(match.group(1)) if match else None
+
+
+def _inject_token(path, token):
+    """Old noVNC's ``WebUtil.injectParamIfMissing(path, "token", token)``
+    (noVNC 1.0, tag v1.0.0, commit e91a095ad6, app/webutil.js): ``websockify``
+    -> ``websockify?token=T``."""
+    base, sep, query = path.partition("?")
+    items = query.split("&") if sep and query else []
+    if not any(item.startswith("token=") for item in items):
+        items.append("token=" + quote(token, safe="-_.!~*'()"))
+    return base + "?" + "&".join(items)
+
+
+def _host_port(host, port, default):
+    shown = "[%s]" % host if ":" in host else host
+    return shown if port == default else "%s:%d" % (shown, port)
+
+
+def console_token_spellings(tokens):
+    """How each token may be written in a URL or echoed back: as it is,
+    percent-encoded once and twice, form-encoded, as a WebSocket request
+    carries it; longest first."""
+    spellings = set()
+    for token in tokens:
+        if token:
+            once = quote(token, safe="")
+            spellings.update((token, once, quote(once, safe=""), quote_plus(token), quote(token),
+                              quote(token, safe=_RESOURCE_SAFE)))
+    return sorted(spellings, key=len, reverse=True)
+
+
+def mask_console_tokens(text, tokens):
+    """``text`` with every spelling of the tokens replaced by ``***``."""
+    for spelling in console_token_spellings(tokens):
+        text = text.replace(spelling, TOKEN_MASK)
+    return text
+
+
+def _mask_path_value(raw):
+    """A noVNC ``path`` value (percent-encoded) with its token values ``***``."""
+    path = unquote(raw)
+    pieces = _PATH_TOKEN_VALUE.split(path)
+    if len(pieces) == 1:
+        return raw
+    return TOKEN_MASK.join(quote(piece, safe="") for piece in pieces)
+
+
+def mask_page_url(url):
+    """A console URL with every ``token=`` value ``***``: in its query and
+    fragment, and inside each ``path=`` value (decoded, masked, encoded again)."""
+    url = _PATH_VALUE.sub(lambda m: _mask_path_value(m.group(0)), url)
+    return _TOKEN_VALUE.sub(TOKEN_MASK, url)
+
+
+def mask_token_pieces(text, tokens, size=4):
+    """``text`` with every run holding a ``size``-character piece of a token
+    (in any spelling of it) replaced by ``***``: for what a server sent back,
+    which may echo a token whole or cut."""
+    if not text:
+        return text
+    marked = [False] * len(text)
+    for spelling in console_token_spellings(tokens):
+        pieces = {spelling[i:i + size] for i in range(len(spelling) - size + 1)} or {spelling}
+        for piece in pieces:
+            start = text.find(piece)
+            while start >= 0:
+                marked[start:start + len(piece)] = [True] * len(piece)
+                start = text.find(piece, start + 1)
+    out, index = [], 0
+    while index < len(text):
+        if marked[index]:
+            while index < len(text) and marked[index]:
+                index += 1
+            out.append(TOKEN_MASK)
+        else:
+            out.append(text[index])
+            index += 1
+    return "".join(out)
+
+
+def split_console_url(url):
+    """Where a noVNC console URL's page connects its WebSocket, as noVNC does.
+
+    ``url`` is what Nova's API returns for a noVNC console:
+    ``http://proxy:6080/vnc_auto.html?path=%3Ftoken%3DT`` (Nova since 19.0,
+    nova/objects/console_auth_token.py ``access_url``) or the older
+    ``...vnc_auto.html?token=T``; ``vnc_lite.html`` and ``vnc.html`` alike.
+    noVNC (1.3 vnc_lite.html and app/ui.js, 1.0 vnc_lite.html for ``token``)
+    builds ``ws[s]://HOST[:PORT]/PATH``: ws for http, wss for https; HOST and
+    PORT from the ``host``/``port`` parameters, else the page's; PATH from
+    ``path``, else ``websockify``, with old noVNC adding ``token=T`` to it.
+    A ``ws://`` or ``wss://`` URL is taken as the WebSocket URL itself.
+    vnc.html's ``encrypt`` parameter is not read: the scheme decides, as in
+    vnc_lite.html (Nova's URLs never carry it).
+
+    Returns ``{tls, host, port, resource, host_header, origin, token, tokens,
+    websocket_url, masked_url}``: ``resource`` is the request target
+    (``/?token=T``), ``origin`` the page's origin (what a browser sends),
+    ``token`` the one the proxy reads (the last ``token=`` of ``resource``),
+    ``tokens`` every token value in the URL, as read and as written (secrets:
+    never return them),
+    ``websocket_url`` and ``masked_url`` with every token ``***``.  Raises
+    UrlError (no part of the URL in it) for a URL that is not http(s) or
+    ws(s), has no host, a bad port, or sends no token.
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise UrlError("is empty")
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        page_port = parts.port
+    except ValueError:
+        raise UrlError("is not a valid URL (unbalanced [ ], a bad port or a bad IPv6 address)") from None
+    scheme = parts.scheme.lower()
+    if scheme not in CONSOLE_SCHEMES or not parts.hostname:
+        raise UrlError("must be an http:// or https:// console URL with a host")
+    ws_scheme, default_port = CONSOLE_SCHEMES[scheme]
+    page_host = parts.hostname
+    page_port = page_port or default_port
+    tokens = []
+    if scheme in ("ws", "wss"):
+        host, port = page_host, page_port
+        resource = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+    else:
+        host = (_novnc_var(url, parts.fragment, "host") or page_host).strip("[]").lower()
+        port_text = _novnc_var(url, parts.fragment, "port")
+        if port_text is None or port_text == "":
+            port = page_port
+        elif port_text.isdigit() and 0 < int(port_text) < 65536:
+            port = int(port_text)
+        else:
+            raise UrlError("has a port parameter that is not a number between 1 and 65535")
+        path = _novnc_var(url, parts.fragment, "path")
+        path = NOVNC_DEFAULT_PATH if path is None else path
+        token = _novnc_var(url, parts.fragment, "token")
+        if token:
+            tokens.append(token)
+            path = _inject_token(path, token)
+        resource = "/" + quote(path, safe=_RESOURCE_SAFE)
+    # nova-novncproxy takes the last token= of the request's query
+    # (nova/console/websocketproxy.py new_websocket_client)
+    sent = [v for k, v in parse_qsl(urlsplit(resource).query) if k == "token" and v]
+    # masked: the values as the proxy reads them and as the request writes them
+    tokens.extend(sent + [raw for raw in _PATH_TOKEN_VALUE.findall(resource) if raw])
+    if not sent:
+        raise UrlError("has no console token (neither path=?token=... nor token=...): "
+                       "take the URL from openstack console url show")
+    host_header = _host_port(host, port, default_port)
+    return {
+        "tls": ws_scheme == "wss",
+        "host": host,
+        "port": port,
+        "resource": resource,
+        "host_header": host_header,
+        "origin": "%s://%s" % ("https" if ws_scheme == "wss" else "http", _host_port(page_host, page_port, default_port)),
+        "token": sent[-1],
+        "tokens": sorted(set(tokens)),
+        "websocket_url": "%s://%s%s" % (ws_scheme, host_header, _PATH_TOKEN_VALUE.sub(TOKEN_MASK, resource)),
+        "masked_url": mask_console_tokens(mask_page_url(url), tokens),
+    }
 
 
 # --------------------------------------------------------------------------

@@ -248,8 +248,23 @@ def is_local_uri(uri):
     return rest.startswith("/") or rest == ""
 
 
+# Nova's namespace of the <metadata> it writes into a guest's domain XML;
+# Nova 26 writes .../nova/1.1 (nova/virt/libvirt/config.py NOVA_NS), older
+# releases 1.0.
+NOVA_XMLNS = "http://openstack.org/xmlns/libvirt/nova/"
+
+
+def _nova_instance(root):
+    """``{name}`` of the domain's ``<nova:instance>`` metadata, None without one."""
+    for node in root.findall("./metadata/*"):
+        namespace, _sep, local = node.tag[1:].partition("}") if node.tag.startswith("{") else ("", "", node.tag)
+        if local == "instance" and namespace.startswith(NOVA_XMLNS):
+            return {"name": node.findtext("{%s}name" % namespace)}
+    return None
+
+
 def parse_domain_graphics(text):
-    """``virsh dumpxml`` (libvirt's domain XML) -> ``{name, graphics}``.
+    """``virsh dumpxml`` (libvirt's domain XML) -> ``{name, uuid, nova, graphics}``.
 
     ``graphics``: one ``{type, port, autoport, listen, socket}`` per
     ``<devices><graphics>``, as libvirt documents them::
@@ -261,8 +276,11 @@ def parse_domain_graphics(text):
     ``port`` is an int, None when libvirt has not given one (``-1`` before
     start, or a console on a UNIX socket); ``listen`` is the first
     ``<listen>`` address (else the ``listen`` attribute), ``socket`` the
-    first ``<listen type='socket'>`` path.  Raises VirshParseError for text
-    that is not a domain's XML.
+    first ``<listen type='socket'>`` path.  ``nova`` is ``{name}`` (the
+    server's display name) from the ``<nova:instance>`` metadata Nova writes
+    into the guests it manages, None for other domains; their domain
+    ``uuid`` is the server's UUID.  Raises VirshParseError for text that is
+    not a domain's XML.
     """
     try:
         root = ET.fromstring(text)
@@ -285,7 +303,8 @@ def parse_domain_graphics(text):
             "listen": listen,
             "socket": sock,
         })
-    return {"name": root.findtext("name"), "graphics": graphics}
+    return {"name": root.findtext("name"), "uuid": root.findtext("uuid"), "nova": _nova_instance(root),
+            "graphics": graphics}
 
 
 # ---------------------------------------------------------------------------

@@ -23,6 +23,10 @@ description:
     process (virsh's own command string, each domain name quoted for it).
   - Guests without a VNC console on a TCP port (no C(<graphics type='vnc'>), a console on a UNIX socket,
     a port not allocated yet) are left out of RV(endpoints).
+  - For the guests Nova manages, RV(guests[].instance_uuid) and RV(guests[].instance_name) name the server
+    (from the C(<nova:instance>) metadata Nova writes into the domain XML), so a playbook can hand them to
+    M(novaops.compute.vnc_check)'s O(novaops.compute.vnc_check#module:servers) and open each console through
+    the console proxy too.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - novaops.compute.read_only
@@ -93,10 +97,18 @@ guests:
   returned: success
   type: list
   elements: dict
-  sample: [{domain: instance-0000002a, port: 5900, listen: 0.0.0.0}]
+  sample: [{domain: instance-0000002a, port: 5900, listen: 0.0.0.0,
+            instance_uuid: 9b4d0c1e-0d64-4b6e-9f0a-1f0e1b2c3d4e, instance_name: web-1}]
   contains:
     domain:
       description: Domain name.
+      type: str
+    instance_uuid:
+      description: The Nova server's UUID (the domain's C(<uuid>), which Nova sets to it); null for a domain
+        without Nova's C(<nova:instance>) metadata.
+      type: str
+    instance_name:
+      description: The Nova server's display name (C(<nova:name>)); null for a domain Nova does not manage.
       type: str
     port:
       description: The VNC server's TCP port from the live domain XML.
@@ -168,7 +180,8 @@ def vnc_settings(conf):
 
 
 def vnc_consoles(virsh):
-    """``[(domain, port, listen)]`` of the running guests' VNC consoles on TCP ports."""
+    """``[(domain, port, listen, instance_uuid, instance_name)]`` of the running guests' VNC
+    consoles on TCP ports (the last two None for a domain Nova does not manage)."""
     names = virsh.names(["list", "--name", "--state-running"])
     consoles = []
     # keep each command string far below Linux's 128 KiB limit for one argument
@@ -185,9 +198,11 @@ def vnc_consoles(virsh):
                         virsh.module.warn("domain %s stopped while being listed; left out" % name)
                         continue
                     virsh.fail("virsh dumpxml failed for %s" % name, command, rc, out, err)
+            nova = domain["nova"]
             for graphics in domain["graphics"]:
                 if graphics["type"] == "vnc" and graphics["port"] is not None:
-                    consoles.append((name, graphics["port"], graphics["listen"]))
+                    consoles.append((name, graphics["port"], graphics["listen"],
+                                     domain["uuid"] if nova else None, nova["name"] if nova else None))
                     break
     return sorted(consoles)
 
@@ -219,9 +234,10 @@ def main():
         enabled=enabled,
         proxyclient_address=proxyclient,
         listen=listen,
-        guests=[{"domain": d, "port": p, "listen": lst} for d, p, lst in consoles],
-        endpoints=[{"host": proxyclient, "port": p} for _d, p, _lst in consoles],
-        loopback_endpoints=[{"host": LOOPBACK, "port": p} for _d, p, _lst in consoles],
+        guests=[{"domain": c[0], "port": c[1], "listen": c[2], "instance_uuid": c[3], "instance_name": c[4]}
+                for c in consoles],
+        endpoints=[{"host": proxyclient, "port": c[1]} for c in consoles],
+        loopback_endpoints=[{"host": LOOPBACK, "port": c[1]} for c in consoles],
     )
 
 

@@ -44,6 +44,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - novaops.compute.read_only
+  - novaops.compute.compute_auth
 requirements:
   - Linux with C(/proc).
   - virsh (Debian/Ubuntu package libvirt-clients, EL package libvirt-client).
@@ -90,59 +91,6 @@ options:
         O(auth.region_name) and O(auth.interface). Enables that layer with O(auth.auth_url) and either
         O(auth.password) (with O(auth.username) or O(auth.user_id)) or an application credential.
       - Each key given overrides the value from O(cloud).
-    type: dict
-    suboptions:
-      auth_url:
-        description: Keystone URL (V(http://controller:5000/v3); V(/v3) is added when missing).
-        type: str
-      username:
-        description: Keystone user name.
-        type: str
-      user_id:
-        description: Keystone user ID (instead of O(auth.username)).
-        type: str
-      password:
-        description: Password of the user.
-        type: str
-      project_name:
-        description: Project to scope the token to.
-        type: str
-      project_id:
-        description: Project ID to scope the token to (instead of O(auth.project_name)).
-        type: str
-      user_domain_name:
-        description: Domain of O(auth.username); V(Default) when neither this, O(auth.user_domain_id) nor
-          O(cloud) sets it.
-        type: str
-      user_domain_id:
-        description: Domain ID of O(auth.username).
-        type: str
-      project_domain_name:
-        description: Domain of O(auth.project_name); V(Default) when neither this, O(auth.project_domain_id)
-          nor O(cloud) sets it.
-        type: str
-      project_domain_id:
-        description: Domain ID of O(auth.project_name).
-        type: str
-      application_credential_id:
-        description: ID of an application credential (used instead of a password with
-          O(auth.application_credential_secret)).
-        type: str
-      application_credential_name:
-        description: Name of an application credential of O(auth.username) (instead of its ID).
-        type: str
-      application_credential_secret:
-        description: Secret of the application credential.
-        type: str
-      region_name:
-        description: Region of the compute endpoint in the catalog; the first compute endpoint of
-          O(auth.interface) when not set.
-        type: str
-      interface:
-        description: Which catalog endpoint of the Compute API to use; V(public) when neither this nor
-          O(cloud) sets it.
-        type: str
-        choices: [public, internal, admin]
   cloud:
     description:
       - Name of a cloud in C(clouds.yaml) to take the credentials from (C(auth_type) V(password) or
@@ -170,8 +118,6 @@ notes:
     the guests whose QEMU process is alive whatever the layers above say.
   - Nova's default C(virt_type) is V(kvm); only nova.conf is read for it (Debian's
     C(/etc/nova/nova-compute.conf), which the novaops.compute.nova_compute role neutralises, is not).
-  - O(auth) is not C(no_log) as a whole, only its secrets are; Ansible would otherwise mask every value
-    of it (a user named V(nova) or an interface V(public)) wherever it appears in the result.
   - Nodes that run libvirt in a container with its own PID namespace show their QEMU processes under
     C(evidence.other_namespaces) of the qemu layer; they are not compared with the domains.
 seealso:
@@ -419,11 +365,6 @@ else:
 ENVIRON = {"LANGUAGE": "C", "LC_ALL": "C"}
 VIRSH_COMMANDS = [["version"], ["list", "--all", "--name"], ["list", "--name"]]
 DEFAULT_TRANSPORT_URL = "rabbit://"  # oslo.messaging's default [DEFAULT] transport_url
-AUTH_OPTIONS = dict(
-    {key: dict(type="str", no_log=key in api.SECRET_KEYS) for key in api.AUTH_KEYS},
-    region_name=dict(type="str"),
-    interface=dict(type="str", choices=["public", "internal", "admin"]),
-)
 
 
 # ---------------------------------------------------------------------------
@@ -547,7 +488,7 @@ def load_cloud(module, host, cloud):
 def control_plane_settings(module, host):
     """Credentials for the control_plane layer, or None when none are given."""
     params = module.params
-    auth = {k: v for k, v in (params["auth"] or {}).items() if v is not None}
+    auth = api.auth_settings(params["auth"])
     settings = load_cloud(module, host, params["cloud"]) if params["cloud"] else {}
     settings.update(auth)
     if params["validate_certs"] is not None:
@@ -640,7 +581,7 @@ def main():
             libvirt_services=dict(type="list", elements="str"),
             timeout=dict(type="int", default=10),
             fail_on_unhealthy=dict(type="bool", default=False),
-            auth=dict(type="dict", options=AUTH_OPTIONS),
+            auth=dict(type="dict", options=api.AUTH_OPTIONS),
             cloud=dict(type="str"),
             host=dict(type="str"),
             validate_certs=dict(type="bool"),

@@ -1,8 +1,13 @@
 """The collection's modules against the bed's real guests (issue: console and
 interface checks): vnc_check from the console proxy's host (the controller),
-domiflist_info on compute1."""
+domiflist_info on compute1; vnc_check's url mode against the controller's
+nova-novncproxy, once the bed runs one."""
+
+import json
+import uuid
 
 import pytest
+from conftest import assert_no_piece
 
 testinfra_hosts = ["controller"]
 
@@ -67,3 +72,39 @@ def test_unknown_domain_fails_with_libvirts_message(compute1):
     assert result["rc"] == 1
     assert "failed to get domain 'no-such-guest'" in result["msg"]
     assert "domains" not in result
+
+
+NOVNC_URL = "http://controller:6080/vnc_auto.html?path=%%3Ftoken%%3D%s"  # Nova 26's form
+ADMIN = {"auth_url": "http://controller:5000/v3", "username": "admin", "password": "test-only-admin-pw",
+         "project_name": "admin", "region_name": "RegionOne"}
+
+
+def novncproxy_listens(host):
+    return any(host.socket("tcp://%s:6080" % address).is_listening for address in ("0.0.0.0", "10.89.77.10"))
+
+
+def test_a_made_up_console_token_is_the_token_layer(host):
+    """Nova 26's proxy closes after the WebSocket upgrade for a token it does not
+    know; the Compute API (admin) then tells the module it is the token."""
+    if not novncproxy_listens(host):
+        pytest.skip("nova-novncproxy does not run on this bed's controller yet")
+    token = str(uuid.uuid4())
+    args = {"urls": [NOVNC_URL % token], "auth": ADMIN, "fail_on_unreachable": False}
+    result = host.ansible("novaops.compute.vnc_check", json.dumps(args), check=False)
+    (console,) = result["consoles"]
+    assert (console["layer"], console["code"], console["http_status"], console["close_code"]) == (
+        "token", "token_unknown", 101, None), console
+    assert_no_piece(json.dumps(result), token)
+
+
+def test_a_made_up_console_token_without_auth_names_both_layers(host):
+    if not novncproxy_listens(host):
+        pytest.skip("nova-novncproxy does not run on this bed's controller yet")
+    token = str(uuid.uuid4())
+    result = host.ansible("novaops.compute.vnc_check", json.dumps({"urls": [NOVNC_URL % token]}), check=False)
+    assert result["reachable"] is False
+    (console,) = result["consoles"]
+    assert (console["layer"], console["code"]) == ("token_or_proxy_to_compute", "closed_after_upgrade"), console
+    assert result["msg"].startswith("1 of 1 console(s) failed through the proxy: "
+                                    "http://controller:6080/vnc_auto.html?path=%3Ftoken%3D***: ")
+    assert_no_piece(json.dumps(result), token)

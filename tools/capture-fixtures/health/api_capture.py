@@ -90,6 +90,15 @@ def main():
     records["services_bad_token"] = call(
         "GET", base + "/os-services?" + query,
         headers=dict(headers, **{"X-Auth-Token": "gAAAAA-not-a-token"}))
+    # vnc_check's servers mode (microversions 2.6 and 2.31): the answers for a
+    # server and a console token that do not exist
+    records["remote_console_unknown_server"] = call(
+        "POST", base + "/servers/00000000-0000-4000-8000-000000000000/remote-consoles",
+        {"remote_console": {"protocol": "vnc", "type": "novnc"}},
+        headers=dict(headers, **{"OpenStack-API-Version": "compute 2.6", "X-OpenStack-Nova-API-Version": "2.6"}))
+    records["console_token_unknown"] = call(
+        "GET", base + "/os-console-auth-tokens/00000000-0000-4000-8000-000000000000",
+        headers=dict(headers, **{"OpenStack-API-Version": "compute 2.31", "X-OpenStack-Nova-API-Version": "2.31"}))
     json.dump({"cloud": name, "clouds_yaml": clouds_text, "requests": records}, sys.stdout, indent=1)
     sys.stdout.write("\n")
 

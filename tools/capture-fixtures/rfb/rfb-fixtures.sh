@@ -24,40 +24,17 @@ OUT=${1:-$ROOT/tests/unit/fixtures/rfb}
 V=(virsh -c qemu:///system)
 CAP=(python3 "$HERE/rfb_capture.py" "$OUT")
 TMP=$(mktemp -d /tmp/novaops-rfb.XXXXXX)
-PIDS=()
 GUESTS=(novaops-fx-vnc novaops-fx-vncauth)
+# shellcheck source=tools/capture-fixtures/servers.sh
+. "$HERE/../servers.sh"
 
-cleanup() {
-    local -
-    set +e
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+cleanup_more() {
     for d in "${GUESTS[@]}"; do
         "${V[@]}" destroy --domain "$d" >/dev/null 2>&1
         "${V[@]}" undefine --domain "$d" >/dev/null 2>&1
     done
-    rm -rf "$TMP"
-    return 0
 }
-trap cleanup EXIT
-
-bg() { # log-name command...: start a server in the background, remember its pid
-    local log=$1
-    shift
-    "$@" >"$TMP/$log.log" 2>&1 &
-    PIDS+=("$!")
-}
-
-wait_port() {
-    for _ in $(seq 100); do
-        if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1).close()" "$1" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "port $1 did not open" >&2
-    return 1
-}
+trap stop_servers EXIT
 
 ensure_daemons() {
     if ! "${V[@]}" uri >/dev/null 2>&1; then
@@ -155,5 +132,5 @@ wait_port 22922
 "${CAP[@]}" ssh-banner 22922 none "$(/usr/sbin/sshd -V 2>&1 | sed -n 1p) on 127.0.0.1:22922" \
     "Not RFB: the client sends nothing and records the banner."
 
-cleanup
+stop_servers
 trap - EXIT

@@ -269,3 +269,94 @@ def test_catalog_without_the_region(monkeypatch):
     services, error, endpoint = api.ask_control_plane(dict(BED, region_name="regionOne"), "compute1", 10)
     assert (services, endpoint) == (None, None)
     assert error.startswith("keystone catalog: no compute endpoint for interface public in region regionOne")
+
+
+# ---------------------------------------------------------------------------
+# console URLs and console tokens (no capture of these answers yet: bodies as
+# Nova 26.2.2 builds them, nova/api/openstack/compute/remote_consoles.py and
+# console_auth_tokens.py, with the messages of nova/exception.py; synthetic)
+# ---------------------------------------------------------------------------
+
+SERVER = "6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b"
+CONSOLE_TOKEN = "5f0b2c1e-1111-4b6e-9f0a-1f0e1b2c3d4e"
+CONSOLE_URL = "http://controller:6080/vnc_auto.html?path=%3Ftoken%3D" + CONSOLE_TOKEN
+
+
+def logged_in(monkeypatch, *answers):
+    """A ComputeClient logged in with the bed's real token answer, then ``answers``."""
+    token = answer("token")
+    seen = replay(monkeypatch, (token["status"], token["body"], {"X-Subject-Token": "gAAAAAB-token"}), *answers)
+    client = api.ComputeClient(BED, 10)
+    assert client.login() is None
+    return client, seen
+
+
+def test_remote_console_url_asks_for_a_novnc_console(monkeypatch):
+    body = json.dumps({"remote_console": {"protocol": "vnc", "type": "novnc", "url": CONSOLE_URL}})
+    client, seen = logged_in(monkeypatch, (200, body, {}))
+    assert client.remote_console_url(SERVER) == (CONSOLE_URL, None)
+    method, url, sent, headers, _kwargs = seen[1]
+    assert (method, url) == ("POST", "http://controller:8774/v2.1/servers/%s/remote-consoles" % SERVER)
+    assert sent == {"remote_console": {"protocol": "vnc", "type": "novnc"}}
+    assert headers["OpenStack-API-Version"] == "compute 2.6"
+    assert headers["X-OpenStack-Nova-API-Version"] == "2.6"
+    assert headers["X-Auth-Token"] == "gAAAAAB-token"
+
+
+@pytest.mark.parametrize("status, body, error", [
+    (400, {"badRequest": {"code": 400, "message": "Unavailable console type vnc."}},
+     "Compute API: HTTP 400: Unavailable console type vnc."),
+    (404, {"itemNotFound": {"code": 404, "message": "Instance %s could not be found." % SERVER}},
+     "Compute API: HTTP 404: Instance %s could not be found." % SERVER),
+    (409, {"conflictingRequest": {"code": 409, "message": "Instance %s is not ready" % SERVER}},
+     "Compute API: HTTP 409: Instance %s is not ready" % SERVER),
+    (200, {"remote_console": {"protocol": "vnc", "type": "novnc"}}, "Compute API: HTTP 200 without remote_console.url"),
+    (200, ["not", "a", "console"], "Compute API: HTTP 200 without remote_console.url"),
+])
+def test_remote_console_url_errors_are_novas_answer(monkeypatch, status, body, error):
+    client, _seen = logged_in(monkeypatch, (status, json.dumps(body), {}))
+    assert client.remote_console_url(SERVER) == (None, error)
+
+
+def test_console_connection_is_where_the_proxy_connects(monkeypatch):
+    body = json.dumps({"console": {"instance_uuid": SERVER, "host": "127.0.0.1", "port": 5900,
+                                   "internal_access_path": None}})
+    client, seen = logged_in(monkeypatch, (200, body, {}))
+    status, console, error = client.console_connection(CONSOLE_TOKEN)
+    assert (status, error) == (200, None)
+    assert console == {"instance_uuid": SERVER, "host": "127.0.0.1", "port": 5900, "internal_access_path": None}
+    _method, url, _sent, headers, _kwargs = seen[1]
+    assert url == "http://controller:8774/v2.1/os-console-auth-tokens/" + CONSOLE_TOKEN
+    assert headers["OpenStack-API-Version"] == "compute 2.31"
+
+
+@pytest.mark.parametrize("status, body", [
+    (404, {"itemNotFound": {"code": 404, "message": "Token not found"}}),
+    (403, {"forbidden": {"code": 403, "message": "Policy doesn't allow os_compute_api:os-console-auth-tokens to be "
+                                                 "performed."}}),
+    # a front end echoing the request path, token and all
+    (502, "<html>bad gateway for /v2.1/os-console-auth-tokens/%s</html>" % CONSOLE_TOKEN),
+])
+def test_console_connection_errors_never_show_the_token(monkeypatch, status, body):
+    client, _seen = logged_in(monkeypatch, (status, body if isinstance(body, str) else json.dumps(body), {}))
+    got_status, console, error = client.console_connection(CONSOLE_TOKEN)
+    assert (got_status, console) == (status, None)
+    assert error.startswith("Compute API: HTTP %d" % status)
+    assert CONSOLE_TOKEN not in error and CONSOLE_TOKEN[:8] not in error
+
+
+def test_a_console_url_is_masked_in_later_errors(monkeypatch):
+    body = json.dumps({"remote_console": {"protocol": "vnc", "type": "novnc", "url": CONSOLE_URL}})
+    echo = json.dumps({"computeFault": {"code": 500, "message": "boom near %s" % CONSOLE_URL}})
+    client, _seen = logged_in(monkeypatch, (200, body, {}), (500, echo, {}))
+    client.remote_console_url(SERVER)
+    _status, _data, error = client.call("GET", "/servers", "2.1")
+    assert error == "Compute API: HTTP 500: boom near ********"
+
+
+def test_auth_settings_keeps_what_was_given():
+    assert api.auth_settings(None) == {}
+    assert api.auth_settings({"auth_url": "http://k:5000", "username": None, "password": "p"}) == {
+        "auth_url": "http://k:5000", "password": "p"}
+    assert set(api.AUTH_OPTIONS) == set(api.AUTH_KEYS) | {"region_name", "interface"}
+    assert [k for k, v in api.AUTH_OPTIONS.items() if v.get("no_log")] == list(api.SECRET_KEYS)

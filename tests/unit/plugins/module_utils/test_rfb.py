@@ -19,6 +19,7 @@ import time
 
 import pytest
 
+from loopback import Loopback, rfb_replay
 from ansible_collections.novaops.compute.plugins.module_utils import _rfb
 from ansible_collections.novaops.compute.plugins.module_utils._rfb import (
     MAX_REASON,
@@ -426,15 +427,7 @@ def test_handshake_garbage_then_silence_is_not_rfb():
 def serve_pair(server_side, data):
     def run():
         try:
-            server_side.sendall(data[:12])
-            got = b""
-            while len(got) < 12:
-                chunk = server_side.recv(12 - len(got))
-                if not chunk:
-                    return
-                got += chunk
-            server_side.sendall(data[12:])
-            server_side.recv(1)  # until the client closes
+            rfb_replay(data)(server_side)
         except OSError:
             pass
 
@@ -473,82 +466,11 @@ def test_handshake_over_socketpair_server_hangs_up_after_greeting():
 # --- whole probe against loopback listeners ---------------------------------
 
 
-class Loopback:
-    """A listener on 127.0.0.1 that runs ``handler(conn)`` per connection.
-
-    Without a handler it never accepts: the kernel completes the TCP
-    handshake and the client then waits for a greeting that never comes.
-    """
-
-    def __init__(self, handler=None, backlog=64):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(backlog)
-        self.port = self.sock.getsockname()[1]
-        self.handler = handler
-        self.stop = threading.Event()
-        self.threads = []
-        if handler:
-            self.sock.settimeout(0.05)
-            self._start(self._accept_loop)
-
-    def _start(self, target, *args):
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        thread.start()
-        self.threads.append(thread)
-
-    def _accept_loop(self):
-        while not self.stop.is_set():
-            try:
-                conn = self.sock.accept()[0]
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            conn.settimeout(2)
-            self._start(self._handle, conn)
-
-    def _handle(self, conn):
-        try:
-            self.handler(conn)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(2)
-        self.sock.close()
-
-
-def replay(data, all_at_once=False):
-    def handler(conn):
-        if all_at_once:
-            conn.sendall(data)
-            return
-        conn.sendall(data[:12])
-        got = b""
-        while len(got) < 12:
-            chunk = conn.recv(12 - len(got))
-            if not chunk:
-                return
-            got += chunk
-        conn.sendall(data[12:])
-        conn.recv(1)  # wait for the probe to close
-
-    return handler
-
-
 @pytest.mark.parametrize("name", sorted(HANDSHAKES))
 def test_check_endpoint_replays_captures_over_tcp(name):
     data = server_bytes(name)
     server, reply, expected = HANDSHAKES[name]
-    with Loopback(replay(data, all_at_once=name == "tigervnc-blacklisted")) as srv:
+    with Loopback(rfb_replay(data, all_at_once=name == "tigervnc-blacklisted")) as srv:
         result = check_endpoint("127.0.0.1", srv.port, 2.0)
     assert result["host"] == "127.0.0.1"
     assert result["port"] == srv.port
@@ -569,7 +491,7 @@ def test_check_endpoint_replays_captures_over_tcp(name):
 
 def test_check_endpoint_names_types():
     data = server_bytes("tigervnc-default")
-    with Loopback(replay(data)) as srv:
+    with Loopback(rfb_replay(data)) as srv:
         result = check_endpoint("127.0.0.1", srv.port, 2.0)
     assert result["security_types"] == ["VeNCrypt", "VNC Authentication"]
     assert result["auth_required"] is True
@@ -639,7 +561,7 @@ def test_check_endpoint_host_unreachable(monkeypatch):
 
 def test_check_endpoints_keeps_order_and_runs_concurrently():
     data = server_bytes("qemu-vncauth")
-    with Loopback(replay(data)) as good, Loopback() as silent:
+    with Loopback(rfb_replay(data)) as good, Loopback() as silent:
         endpoints = [("127.0.0.1", silent.port)] * 20 + [("127.0.0.1", good.port)] * 5
         started = time.monotonic()
         results = check_endpoints(endpoints, 0.5)

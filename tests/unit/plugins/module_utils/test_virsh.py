@@ -389,8 +389,28 @@ def test_is_local_uri(uri, local):
 
 # ---------------------------------------------------------------------------
 # domain XML: <graphics> (no dumpxml capture exists: libvirt's documented
-# forms, https://libvirt.org/formatdomain.html#graphical-framebuffers)
+# forms, https://libvirt.org/formatdomain.html#graphical-framebuffers) and
+# Nova's <metadata> (the XML Nova 26.2.2's own test expects of it,
+# nova/tests/unit/virt/libvirt/test_config.py, LibvirtConfigGuestMetadataNovaTest)
 # ---------------------------------------------------------------------------
+
+NOVA_METADATA = """  <metadata>
+    <nova:instance xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.1'>
+      <nova:package version="2014.2.3"/>
+      <nova:name>moonbuggy</nova:name>
+      <nova:creationTime>2009-02-13 23:31:30</nova:creationTime>
+      <nova:flavor name="m1.lowgravity">
+        <nova:memory>2048</nova:memory>
+        <nova:vcpus>8</nova:vcpus>
+      </nova:flavor>
+      <nova:owner>
+        <nova:user uuid="3472c2a6-de91-4fb5-b618-42bc781ef670">buzz</nova:user>
+        <nova:project uuid="f241e906-010e-4917-ae81-53f4fb8aa021">moonshot</nova:project>
+      </nova:owner>
+      <nova:root type="image" uuid="fe55c69a-8b2e-4bbc-811a-9ad2023a0426"/>
+    </nova:instance>
+  </metadata>
+"""
 
 DOMAIN_XML = """<domain type='kvm' id='3'>
   <name>instance-0000002a</name>
@@ -409,9 +429,30 @@ DOMAIN_XML = """<domain type='kvm' id='3'>
 
 def test_parse_domain_graphics_documented_forms():
     parsed = _virsh.parse_domain_graphics(DOMAIN_XML)
-    assert parsed == {"name": "instance-0000002a", "graphics": [
-        {"type": "spice", "port": 5901, "autoport": True, "listen": "127.0.0.1", "socket": None},
-        {"type": "vnc", "port": 5900, "autoport": True, "listen": "0.0.0.0", "socket": None}]}
+    assert parsed == {"name": "instance-0000002a", "uuid": "9b4d0c1e-0d64-4b6e-9f0a-1f0e1b2c3d4e", "nova": None,
+                      "graphics": [
+                          {"type": "spice", "port": 5901, "autoport": True, "listen": "127.0.0.1", "socket": None},
+                          {"type": "vnc", "port": 5900, "autoport": True, "listen": "0.0.0.0", "socket": None}]}
+
+
+@pytest.mark.parametrize("namespace", ["http://openstack.org/xmlns/libvirt/nova/1.1",
+                                       "http://openstack.org/xmlns/libvirt/nova/1.0"])
+def test_parse_domain_graphics_nova_metadata(namespace):
+    xml = DOMAIN_XML.replace("  <devices>", NOVA_METADATA.replace(
+        "http://openstack.org/xmlns/libvirt/nova/1.1", namespace) + "  <devices>")
+    parsed = _virsh.parse_domain_graphics(xml)
+    assert parsed["nova"] == {"name": "moonbuggy"}
+    assert parsed["uuid"] == "9b4d0c1e-0d64-4b6e-9f0a-1f0e1b2c3d4e"
+
+
+@pytest.mark.parametrize("metadata", [
+    "<metadata><app:instance xmlns:app='http://example.org/not-nova'><app:name>x</app:name></app:instance></metadata>",
+    "<metadata><instance><name>no namespace</name></instance></metadata>",
+    "<metadata/>",
+])
+def test_parse_domain_graphics_other_metadata_is_not_nova(metadata):
+    xml = DOMAIN_XML.replace("  <devices>", metadata + "\n  <devices>")
+    assert _virsh.parse_domain_graphics(xml)["nova"] is None
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,14 @@ below is written after libvirt's documented form of a VNC console
 (https://libvirt.org/formatdomain.html#graphical-framebuffers), as libvirt
 9.0 prints it for a running guest with autoport, and the batch output is
 built the way virsh prints a ``build_batch`` command string (the marker
-lines, then each command's stdout).
+lines, then each command's stdout).  A Nova guest's ``<nova:instance>``
+metadata is the form Nova 26.2.2's own tests expect of it
+(nova/tests/unit/virt/libvirt/test_config.py).
 """
 
 import os
 import types
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -32,10 +35,20 @@ def load(*parts):
         return f.read()
 
 
-def domain_xml(name, graphics):
-    return ("<domain type='kvm' id='1'>\n  <name>%s</name>\n  <uuid>9b4d0c1e-0d64-4b6e-9f0a-1f0e1b2c3d4e</uuid>\n"
+NOVA_GUEST_UUID = "6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b"
+
+
+def nova_metadata(display_name):
+    return ("  <metadata>\n    <nova:instance xmlns:nova=\"http://openstack.org/xmlns/libvirt/nova/1.1\">\n"
+            "      <nova:package version=\"26.2.2\"/>\n      <nova:name>%s</nova:name>\n"
+            "      <nova:creationTime>2026-11-30 17:00:00</nova:creationTime>\n    </nova:instance>\n"
+            "  </metadata>\n" % escape(display_name))
+
+
+def domain_xml(name, graphics, uuid="9b4d0c1e-0d64-4b6e-9f0a-1f0e1b2c3d4e", metadata=""):
+    return ("<domain type='kvm' id='1'>\n  <name>%s</name>\n  <uuid>%s</uuid>\n%s"
             "  <devices>\n    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n%s  </devices>\n</domain>\n\n"
-            % (name, graphics))
+            % (name, uuid, metadata, graphics))
 
 
 def vnc(port, listen="0.0.0.0"):
@@ -44,6 +57,7 @@ def vnc(port, listen="0.0.0.0"):
 
 
 GUESTS = {
+    "instance-00000001": domain_xml("instance-00000001", vnc(5902), NOVA_GUEST_UUID, nova_metadata("web <1> & co")),
     "bed-guest-bridge": domain_xml("bed-guest-bridge", vnc(5901)),
     "bed-guest-tap": domain_xml("bed-guest-tap", vnc(5900)),
     "bed guest 'spice'": domain_xml("bed guest 'spice'", "    <graphics type='spice' port='5902' autoport='yes'/>\n"),
@@ -131,8 +145,10 @@ def test_bed_guests_as_the_console_proxy_sees_them(node, check_mode):
         "proxyclient_address": "10.89.77.11",
         "listen": "0.0.0.0",
         "guests": [
-            {"domain": "bed-guest-bridge", "port": 5901, "listen": "0.0.0.0"},
-            {"domain": "bed-guest-tap", "port": 5900, "listen": "0.0.0.0"},
+            {"domain": "bed-guest-bridge", "port": 5901, "listen": "0.0.0.0", "instance_uuid": None,
+             "instance_name": None},
+            {"domain": "bed-guest-tap", "port": 5900, "listen": "0.0.0.0", "instance_uuid": None,
+             "instance_name": None},
         ],
         "endpoints": [
             {"host": "10.89.77.11", "port": 5901},
@@ -146,6 +162,17 @@ def test_bed_guests_as_the_console_proxy_sees_them(node, check_mode):
     # the listing, then every dumpxml in one virsh process
     assert [c[3:] for c in node.calls[:1]] == [list(LISTING)]
     assert len(node.calls) == 2 and "'dumpxml' '--domain' 'bed guest '\\''spice'\\'''" in node.calls[1][3]
+
+
+def test_a_nova_guest_is_named_by_its_server(node):
+    node.running(["bed-guest-tap", "instance-00000001"])
+    out = run({})
+    assert out.result["guests"] == [
+        {"domain": "bed-guest-tap", "port": 5900, "listen": "0.0.0.0", "instance_uuid": None, "instance_name": None},
+        {"domain": "instance-00000001", "port": 5902, "listen": "0.0.0.0", "instance_uuid": NOVA_GUEST_UUID,
+         "instance_name": "web <1> & co"},
+    ]
+    assert out.result["endpoints"] == [{"host": "10.89.77.11", "port": 5900}, {"host": "10.89.77.11", "port": 5902}]
 
 
 def test_no_running_guest_runs_no_batch(node):

@@ -12,6 +12,9 @@ COLLECTIONS := $(ROOT)/.cache/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/novaops/compute
 STAGE := $(ROOT)/build/ansible_collections/novaops/compute
 APT_PACKAGES := python3-venv rsync git shellcheck
+# The bed's browser check (headless Chromium through selenium, OCR of its
+# screenshot) and the guest image's boot test (QEMU on this host).
+BED_APT_PACKAGES := chromium chromium-driver tesseract-ocr netpbm qemu-system-x86 websockify novnc
 SANITY_VENV := $(ROOT)/.cache/sanity-venv
 ANSIBLE_CORE := $(shell grep -E '^ansible-core==' requirements-dev.txt)
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
@@ -27,7 +30,7 @@ export CONTAINERS_CONF := $(ROOT)/tools/podman/containers.conf
 MOLECULE := cd $(ROOT) && $(BIN)/molecule
 
 .PHONY: help deps venv collection lint sanity units integration test build docs clean \
-        image molecule demo demo-clean
+        image guest-image bed-deps molecule demo demo-clean
 
 help:
 	@echo "make demo       - a control plane + compute1 in podman, site.yml against them, a report"
@@ -36,11 +39,19 @@ help:
 	@echo "make lint | sanity | units | integration | docs | build | image | molecule | clean"
 
 # apt packages the tool chain needs (skipped when already there).
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  echo "installing:$$missing"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+bed-deps: deps
+	$(call apt_install,$(BED_APT_PACKAGES))
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements-dev.txt | deps
@@ -84,7 +95,7 @@ units: collection
 # the role's task files against files in temporary directories, and the built
 # tarball installed alone (tests/integration/test_tarball.py). Like `units`,
 # a run that collects no test fails (pytest exits 5).
-integration: collection
+integration: collection bed-deps
 	$(BIN)/pytest -q tests/integration
 
 docs: collection
@@ -109,15 +120,20 @@ build: collection
 image: deps
 	tools/build-base-image.sh
 
+# The guest the bed's Nova boots (a kernel, busybox and a banner on its
+# console), built from Debian packages and cached by the script's hash.
+guest-image: deps
+	tools/build-guest-image.sh
+
 # The real test bed, once (the scenario destroys what it created, even when a
 # step fails): a bare compute1 joins the cloud, idempotently; then, on the
 # same bed, bad input changes nothing and real faults are diagnosed and
 # healed (molecule/faults/tests, run by the default scenario's verify).
 # `molecule test -s faults` still runs those alone on a bed of their own.
-molecule: collection image
+molecule: collection image guest-image bed-deps
 	$(MOLECULE) test -s default
 
-demo: collection image
+demo: collection image guest-image bed-deps
 	$(MOLECULE) create -s default
 	$(MOLECULE) converge -s default
 	$(MOLECULE) side-effect -s default

@@ -88,7 +88,15 @@ def judge_kvm(dev, virt_type, cpu_flag=None, modules=None, accels=None):
                  "virt_type = kvm but %s is not usable (%s)" % (where, why), evidence)
 
 
-def judge_qemu(qemu, active_domains, compared_reason=None, crashed=None):
+def guest_label(name, servers):
+    """A domain's name, with its Nova server's name and UUID when Nova manages it."""
+    server = (servers or {}).get(name)
+    if not server:
+        return name
+    return "%s (Nova server %s, %s)" % (name, server.get("name"), server.get("uuid"))
+
+
+def judge_qemu(qemu, active_domains, compared_reason=None, crashed=None, servers=None):
     """The ``qemu`` layer: one live QEMU process per active libvirt domain.
 
     ``qemu``: ``qemu_processes()`` output.  ``active_domains``: names libvirt
@@ -96,6 +104,8 @@ def judge_qemu(qemu, active_domains, compared_reason=None, crashed=None):
     or is remote (``compared_reason`` says which).  ``crashed``: names of the
     domains libvirt keeps shut off because their QEMU died without shutting
     down (shut off, reason crashed: killed, out of memory, a QEMU bug).
+    ``servers``: ``{domain: {uuid, name}}`` of those that are Nova
+    instances (their domain metadata), so that reports name the server.
     """
     guests = qemu["guests"]
     named = {}
@@ -109,7 +119,7 @@ def judge_qemu(qemu, active_domains, compared_reason=None, crashed=None):
     }
     count = "%d qemu process%s" % (len(guests), "" if len(guests) == 1 else "es")
     if active_domains is None:
-        evidence["missing"] = evidence["unknown"] = evidence["crashed"] = None
+        evidence["missing"] = evidence["unknown"] = evidence["crashed"] = evidence["servers"] = None
         if guests:
             return layer("qemu", OK, "not_compared",
                          "%s running (guests alive); not compared with libvirt: %s" % (count, compared_reason),
@@ -121,6 +131,8 @@ def judge_qemu(qemu, active_domains, compared_reason=None, crashed=None):
     evidence["missing"] = missing
     evidence["unknown"] = [{"name": n, "pids": named[n]} for n in unknown]
     evidence["crashed"] = sorted(crashed or [])
+    evidence["servers"] = {name: server for name, server in (servers or {}).items()
+                           if name in evidence["crashed"] or name in missing}
     if missing:
         return layer("qemu", FAILED, "qemu_missing",
                      "libvirt lists %s as active but no qemu process runs for %s" % (
@@ -128,7 +140,8 @@ def judge_qemu(qemu, active_domains, compared_reason=None, crashed=None):
     if evidence["crashed"]:
         return layer("qemu", FAILED, "qemu_crashed",
                      "the qemu process of %s died: libvirt shows %s shut off (crashed)" % (
-                         ", ".join(evidence["crashed"]), "it" if len(evidence["crashed"]) == 1 else "them"),
+                         ", ".join(guest_label(n, evidence["servers"]) for n in evidence["crashed"]),
+                         "it" if len(evidence["crashed"]) == 1 else "them"),
                      evidence)
     if unknown:
         return layer("qemu", WARNING, "qemu_unknown",
@@ -370,7 +383,7 @@ ADVICE = {
         "the guest {crashed} is down: its qemu process died without a shutdown (killed, out of memory "
         "or a QEMU fault); the other guests are not affected",
         "read /var/log/libvirt/qemu/{first_crashed}.log and the kernel log (dmesg | grep -iE 'oom|killed'), then "
-        "start it again: openstack server start (virsh start for a domain Nova does not manage)"),
+        "start it again: {start_crashed}"),
     ("qemu", "qemu_unknown"): (
         "qemu processes run that this node's libvirt does not list ({unknown}): another libvirt instance "
         "or a leftover",
@@ -497,6 +510,14 @@ def _unreachable(ev):
     return text
 
 
+def _start_command(domain, server):
+    """How to start a crashed guest again: through Nova for its instances."""
+    if server:
+        return ("openstack server start %s (not virsh start: Nova believes the server is stopped, and its "
+                "power-state sync stops a domain started behind its back)" % server.get("uuid"))
+    return "virsh start %s" % domain
+
+
 def _context(name, ev, ctx):
     """The values ADVICE's format strings of layer ``name`` use."""
     service = ctx.get("service") or "nova-compute"
@@ -505,9 +526,12 @@ def _context(name, ev, ctx):
     if name == "kvm":
         out["kvm_fix"] = _kvm_fix(ev)
     elif name == "qemu":
-        missing, crashed = ev.get("missing") or [], ev.get("crashed") or []
-        out.update(missing=", ".join(missing), first_missing=missing[0] if missing else "DOMAIN",
-                   crashed=", ".join(crashed), first_crashed=crashed[0] if crashed else "DOMAIN",
+        missing, crashed, servers = ev.get("missing") or [], ev.get("crashed") or [], ev.get("servers") or {}
+        first = crashed[0] if crashed else "DOMAIN"
+        out.update(missing=", ".join(guest_label(n, servers) for n in missing),
+                   first_missing=missing[0] if missing else "DOMAIN",
+                   crashed=", ".join(guest_label(n, servers) for n in crashed), first_crashed=first,
+                   start_crashed=_start_command(first, servers.get(first)),
                    unknown=", ".join(u["name"] or "?" for u in ev.get("unknown") or []))
     elif name == "libvirt":
         services = _units_text(ev, ".service")

@@ -369,6 +369,27 @@ class Virsh:
         except VirshParseError:
             return args, None, rc, out, err
 
+    def nova_servers(self, names):
+        """``{domain: {uuid, name}}`` of the Nova instances among the domains NAMES.
+
+        From each domain's ``<nova:instance>`` metadata (the domain UUID is
+        the server's), all read in one virsh process. Domains Nova does not
+        manage, and any whose XML cannot be read, are left out.
+        """
+        names = sorted(names or [])
+        if not names:
+            return {}
+        pieces, _rc, _out, _err = self.try_batch([["dumpxml", "--domain", name] for name in names])
+        servers = {}
+        for name, piece in zip(names, pieces or []):
+            try:
+                domain = parse_domain_graphics(piece)
+            except VirshParseError:
+                continue
+            if domain["nova"]:
+                servers[name] = {"uuid": domain["uuid"], "name": domain["nova"]["name"]}
+        return servers
+
     def batch(self, commands):
         """Like ``try_batch``, but a batch that stops early fails the module."""
         args, pieces, rc, out, err = self._batch(commands)

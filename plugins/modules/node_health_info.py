@@ -19,7 +19,9 @@ description:
     C(/proc) by its C(-name guest=NAME) argument. A domain libvirt calls active without a QEMU process
     fails the layer, and so does a domain libvirt shows shut off with the reason V(crashed) (its QEMU
     process died without shutting down - killed, out of memory; asked with C(virsh domstats --state
-    --list-shutoff) only when inactive domains exist). QEMU processes keep running when nova-compute or
+    --list-shutoff) only when inactive domains exist). Such a domain is named with its Nova server's name
+    and UUID when Nova manages it (its C(<nova:instance>) metadata, read with C(virsh dumpxml) for the
+    crashed domains only). QEMU processes keep running when nova-compute or
     libvirt stop, so they are also reported when libvirt does not answer, and they make
     RV(diagnosis.guests_running).
   - B(libvirt) - the daemon (monolithic C(libvirtd) or modular C(virtqemud), with their sockets) is
@@ -220,7 +222,8 @@ layers:
           QEMU processes C([{pid, comm}])), C(other_namespaces) (C([{name, pid}])), C(libvirt_active)
           (active domain names, null when not compared), C(missing) (active domains without a process),
           C(unknown) (C([{name, pids}])), C(crashed) (domains shut off because their QEMU died, null when not
-          compared)."
+          compared), C(servers) (C({domain: {uuid, name}}) of the missing and crashed domains that are Nova
+          instances, null when not compared)."
       type: dict
       sample:
         name: qemu
@@ -229,7 +232,7 @@ layers:
         summary: "1 qemu process running (guests alive); not compared with libvirt: libvirt does not answer"
         evidence: {processes: [{name: instance-0000002a, pid: 4242, uuid: 9b4d0c1e-0d64-4b6e-9f0a-1f0e1b2c3d4e,
                    accel: kvm}], defunct: [], other_namespaces: [], libvirt_active: null, missing: null,
-                   unknown: null, crashed: null}
+                   unknown: null, crashed: null, servers: null}
     libvirt:
       description:
         - "Codes: V(answering), V(down) (daemon and sockets stopped), V(unit_failed), V(timeout),
@@ -545,10 +548,11 @@ def check_node(module, host, cp_settings):
         reason = "the URI %s is remote" % params["uri"]
     elif not libvirt.get("answered"):
         reason = "libvirt does not answer"
-    crashed = None
+    crashed = servers = None
     if active is not None:
         crashed = ask_crashed(virsh, set(libvirt.get("defined") or []) - set(active))
-    layers["qemu"] = health.judge_qemu(qemu, active, reason, crashed)
+        servers = virsh.nova_servers(crashed)
+    layers["qemu"] = health.judge_qemu(qemu, active, reason, crashed, servers)
     layers["libvirt"] = health.judge_libvirt(params["uri"], libvirt, lv_unit_props, daemons)
     if lv_unit_props is None:
         layers["libvirt"]["evidence"]["systemd"] = systemd_error

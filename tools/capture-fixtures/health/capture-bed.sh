@@ -5,7 +5,8 @@
 # the bed (no unit, no domain, no OpenStack resource); the API calls run
 # inside `controller` against its own loopback address.
 #
-# Usage: tools/capture-fixtures/health/capture-bed.sh [OUTDIR]
+# Usage: [CRASHED="DOMAIN..."] tools/capture-fixtures/health/capture-bed.sh [OUTDIR]
+#   CRASHED: domains whose qemu was killed (kill -9) before the capture
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/common.sh
 source "$(dirname "$0")/common.sh"
@@ -32,6 +33,16 @@ mkdir -p "$OUT"
 "${CAP[@]}" ss --via podman exec "$COMPUTE" -- "${SS[@]}"
 virsh_argv qemu:///system
 "${CAP[@]}" virsh-batch --via podman exec "$COMPUTE" -- "${VIRSH_ARGV[@]}"
+# a guest whose qemu died (libvirt: shut off, reason crashed): the domain
+# states, and the crashed domains' XML (their Nova metadata names the server)
+if [ -n "${CRASHED:-}" ]; then
+    # shellcheck disable=SC2086  # CRASHED is a list of domain names
+    "${CAP[@]}" virsh-domstats-shutoff --via podman exec "$COMPUTE" -- \
+        /usr/bin/timeout -k 5 "$VIRSH_TIMEOUT" /usr/bin/virsh -c qemu:///system domstats --state --list-shutoff
+    # shellcheck disable=SC2086
+    "${CAP[@]}" virsh-dumpxml-crashed --via podman exec "$COMPUTE" -- \
+        /usr/bin/timeout -k 5 "$VIRSH_TIMEOUT" /usr/bin/virsh -c qemu:///system "$(virsh_batch $CRASHED)"
+fi
 main_pid=$(podman exec "$COMPUTE" systemctl show -p MainPID --value nova-compute)
 podman exec -i "$COMPUTE" python3 - --deep "$main_pid" \
     --match 'nova-compute|qemu-system|qemu-kvm|libvirtd|virtqemud|privsep' \

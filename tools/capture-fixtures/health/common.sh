@@ -14,19 +14,24 @@ SYSTEMCTL_SHOW=(/usr/bin/systemctl show "--property=$SYSTEMCTL_PROPS" --)
 SS=(/usr/bin/ss -tnpH)
 VIRSH_TIMEOUT=10
 
-# The one virsh command string the module runs for the libvirt layer.
-virsh_batch() {
-    python3 - "$HEALTH_ROOT/plugins/module_utils/_virsh.py" <<'PY'
+# The one virsh command string the module runs for the libvirt layer; with
+# domain names, the one that reads their XML (Virsh.nova_servers).
+# shellcheck disable=SC2120  # common.sh itself calls it without domains
+virsh_batch() { # [DOMAIN...]
+    python3 - "$HEALTH_ROOT/plugins/module_utils/_virsh.py" "$@" <<'PY'
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location("_virsh", sys.argv[1])
 virsh = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(virsh)
 commands = [["version"], ["list", "--all", "--name"], ["list", "--name"]]
+if sys.argv[2:]:
+    commands = [["dumpxml", "--domain", name] for name in sorted(sys.argv[2:])]
 sys.stdout.write(virsh.build_batch(commands, "fixture0"))  # token the unit tests replay
 PY
 }
 
 virsh_argv() { # URI
+    # shellcheck disable=SC2119  # the libvirt layer's batch: no domains
     VIRSH_ARGV=(/usr/bin/timeout -k 5 "$VIRSH_TIMEOUT" /usr/bin/virsh -c "$1" "$(virsh_batch)")
 }
 

@@ -196,6 +196,18 @@ def test_judge_qemu_crashed_domain_fails_the_layer():
     assert h.judge_qemu(qemu, None, "libvirt does not answer")["evidence"]["crashed"] is None
 
 
+def test_judge_qemu_crashed_nova_instance_is_named_and_started_through_nova():
+    qemu = proc.qemu_processes(table("bed"))
+    server = {"uuid": "77cb0890-0dbb-49fd-8dc4-e185f3c20b84", "name": "bed-vm-2"}
+    lay = h.judge_qemu(qemu, [], crashed=["instance-00000002"],
+                       servers={"instance-00000002": server, "instance-00000009": server})
+    assert lay["evidence"]["servers"] == {"instance-00000002": server}  # only the crashed or missing ones
+    diagnosis = h.diagnose({"qemu": lay})
+    assert "instance-00000002 (Nova server bed-vm-2, %s) is down" % server["uuid"] in diagnosis["explanation"]
+    # not virsh start: Nova's power-state sync would stop it again
+    assert "openstack server start %s (not virsh start" % server["uuid"] in diagnosis["action"]
+
+
 def test_judge_qemu_no_guests():
     lay = h.judge_qemu(proc.qemu_processes(table("bed")), [])
     assert (lay["status"], lay["code"]) == ("ok", "no_guests")

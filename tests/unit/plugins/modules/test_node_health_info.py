@@ -310,8 +310,31 @@ def test_bed_guest_whose_qemu_was_killed(fake):
     assert diagnosis["explanation"].startswith("the guest bed-guest-tap is down")
     assert diagnosis["action"].startswith("read /var/log/libvirt/qemu/bed-guest-tap.log")
     assert [g["name"] for g in diagnosis["guests_running"]] == ["bed-guest-bridge"]
-    # domstats only because an inactive domain exists
-    assert fake.calls[-2][4:] == ["/usr/bin/virsh", "-c", "qemu:///system", "domstats", "--state", "--list-shutoff"]
+    # domstats only because an inactive domain exists; then the crashed domain's XML (no Nova metadata)
+    assert fake.calls[-3][4:] == ["/usr/bin/virsh", "-c", "qemu:///system", "domstats", "--state", "--list-shutoff"]
+    assert "'dumpxml' '--domain' 'bed-guest-tap'" in fake.calls[-2][-1]
+    assert qemu["evidence"]["servers"] == {}
+    assert diagnosis["action"].endswith("start it again: virsh start bed-guest-tap")
+
+
+def test_bed_instance_whose_qemu_was_killed(fake):
+    """kill -9 of a Nova instance's qemu (and of bed-guest-tap's) on the bed:
+    the report names the server, from the domain's Nova metadata."""
+    fake.use("bed-instance-crashed")
+    out = run({})
+    assert not out.failed
+    assert shape(out.result) == shape(module_run("bed-instance-crashed"))
+    qemu = out.result["layers"]["qemu"]
+    assert (qemu["status"], qemu["code"]) == ("failed", "qemu_crashed")
+    assert qemu["evidence"]["crashed"] == ["bed-guest-tap", "instance-00000002"]
+    server = {"uuid": "77cb0890-0dbb-49fd-8dc4-e185f3c20b84", "name": "bed-vm-2"}
+    assert qemu["evidence"]["servers"] == {"instance-00000002": server}
+    assert qemu["summary"] == ("the qemu process of bed-guest-tap, instance-00000002 (Nova server bed-vm-2, %s) "
+                               "died: libvirt shows them shut off (crashed)" % server["uuid"])
+    assert [g["name"] for g in out.result["diagnosis"]["guests_running"]] == ["bed-guest-bridge", "instance-00000001"]
+    # both crashed domains' XML in one virsh process
+    assert "'dumpxml' '--domain' 'bed-guest-tap'" in fake.calls[-2][-1]
+    assert "'dumpxml' '--domain' 'instance-00000002'" in fake.calls[-2][-1]
 
 
 def test_domstats_is_not_asked_without_inactive_domains(fake):

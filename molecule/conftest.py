@@ -5,10 +5,13 @@ and compute1. Tests reach the nodes with testinfra and run the collection's
 playbooks with ansible-playbook from this checkout, as an operator would.
 """
 
+import json
 import os
 import re
+import shlex
 import subprocess
 import sys
+import time
 
 import pytest
 import testinfra
@@ -17,10 +20,16 @@ ROOT = os.environ["MOLECULE_PROJECT_DIRECTORY"]
 # The collection's own parsers (nova.conf is read with _oslo_ini, as the
 # modules read it): `make collection` links this checkout in there.
 sys.path.insert(0, os.path.join(ROOT, ".cache", "collections"))
+# tools/novnc_console.py: a noVNC console URL in headless Chromium
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 # Molecule's inventory is a directory (hosts, group_vars, host_vars).
 INVENTORY = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+# The bed's admin, as modules take it (their `auth` option; molecule.yml's
+# novaops_diagnose_auth). TEST-ONLY credentials.
+ADMIN_AUTH = {"auth_url": "http://controller:5000/v3", "username": "admin", "password": "test-only-admin-pw",
+              "project_name": "admin", "region_name": "RegionOne"}
 # The bed's test-only secrets: no output may show them.
-SECRETS = ("test-only-rabbit-pw", "test-only-placement-pw", "test-only-admin-pw")
+SECRETS = ("test-only-rabbit-pw", "test-only-placement-pw", "test-only-admin-pw", "test-only-neutron-pw")
 
 
 def pytest_collection_modifyitems(items):
@@ -80,7 +89,61 @@ def assert_no_piece(output, secret, size=4):
 
 
 def guest_pids(host):
-    """{guest name: qemu PID} of the bed's running guests on HOST."""
+    """{guest name: qemu PID} of the running guests on HOST: the bed's own
+    (bed-guest-*) and Nova's instances (instance-*)."""
     # [q]: the pattern must not match the shell that runs pgrep
-    out = host.run("pgrep -a -f '[q]emu-system.*guest=bed-guest'").stdout
+    out = host.run("pgrep -a -f '[q]emu-system.*guest=(bed-guest|instance-)'").stdout
     return {re.search(r"guest=([^,\s]+)", line).group(1): int(line.split()[0]) for line in out.splitlines()}
+
+
+def openstack(controller, *args, parse=True):
+    """The openstack CLI on the controller as the bed's admin (clouds.yaml "bed").
+
+    Returns the parsed ``-f json`` output (``parse=False``: the plain stdout).
+    """
+    command = "openstack --os-cloud bed " + " ".join(shlex.quote(str(arg)) for arg in args)
+    result = controller.run(command + (" -f json" if parse else ""))
+    assert result.rc == 0, "%s: %s" % (command, result.stderr.strip()[-2000:])
+    return json.loads(result.stdout) if parse else result.stdout
+
+
+# The two instances the instance and fault tests share (Nova boots them
+# once per bed; the tests never delete them).
+INSTANCES = ("bed-vm-1", "bed-vm-2")
+
+
+def wait_for_server(controller, server, statuses=("ACTIVE",), timeout=300):
+    """`openstack server show` of SERVER once its status is in STATUSES."""
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = openstack(controller, "server", "show", server)
+        if shown["status"] in statuses:
+            return shown
+        assert shown["status"] != "ERROR", "%s went to ERROR: %s" % (server, shown.get("fault"))
+        assert time.monotonic() < deadline, "%s still %s after %d s" % (server, shown["status"], timeout)
+        time.sleep(3)
+
+
+@pytest.fixture(scope="session")
+def nova_instances():
+    """{name: `server show`} of the bed's two instances, booted through the
+    Compute API from the guest image, the flavor and the flat network
+    prepare.yml made; booted on first use, reused after."""
+    controller = bed_host("controller")
+    known = {server["Name"] for server in openstack(controller, "server", "list")}
+    for name in INSTANCES:
+        if name not in known:
+            openstack(controller, "server", "create", "--image", "novaops-guest", "--flavor", "novaops.tiny",
+                      "--network", "bed-net", name)
+    return {name: wait_for_server(controller, name) for name in INSTANCES}
+
+
+def instance_ports(controller, server_id):
+    """`openstack port show` of each Neutron port of the instance SERVER_ID."""
+    return [openstack(controller, "port", "show", port["ID"])
+            for port in openstack(controller, "port", "list", "--server", server_id)]
+
+
+def console_url(controller, server_id):
+    """The noVNC URL Nova hands out for the instance (it holds a secret token)."""
+    return openstack(controller, "console", "url", "show", "--novnc", server_id)["url"]

@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(ROOT, "README.md")
 # In the order the README shows them.
 SAMPLES = ("nova-compute-stopped", "libvirt-stopped", "rabbitmq-stopped", "nova-conf-hand-edited",
-           "guest-qemu-killed")
+           "guest-qemu-killed", "instance-qemu-killed")
 START, END = "<!-- troubleshooting:samples -->", "<!-- /troubleshooting:samples -->"
 REPORT = re.compile(r"^ *(compute1: (?:healthy|UNHEALTHY).*?)(?=^\S|^ *\"|\Z)", re.M | re.S)
 

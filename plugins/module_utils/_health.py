@@ -513,8 +513,8 @@ def _unreachable(ev):
 def _start_command(domain, server):
     """How to start a crashed guest again: through Nova for its instances."""
     if server:
-        return ("openstack server start %s (not virsh start: Nova believes the server is stopped, and its "
-                "power-state sync stops a domain started behind its back)" % server.get("uuid"))
+        return ("openstack server start %s (not virsh start: Nova's power-state sync marks the server stopped "
+                "and stops a domain started behind its back)" % server.get("uuid"))
     return "virsh start %s" % domain
 
 

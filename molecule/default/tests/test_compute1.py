@@ -7,7 +7,7 @@ from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import p
 testinfra_hosts = ["compute1"]
 
 NOVA_CONF = "/etc/nova/nova.conf"
-SECRETS = ("test-only-rabbit-pw", "test-only-placement-pw")
+SECRETS = ("test-only-rabbit-pw", "test-only-placement-pw", "test-only-neutron-pw")
 
 
 def conf(host):
@@ -35,12 +35,16 @@ def test_nova_conf_has_the_notes_settings_with_current_names(host):
         "enabled": "true",
         "server_listen": "0.0.0.0",
         "server_proxyclient_address": "10.89.77.11",
-        "novncproxy_base_url": "http://controller:6080/vnc_auto.html",
+        "novncproxy_base_url": "http://10.89.77.10:6080/vnc_lite.html",
     }
     assert "vncserver_listen" not in c["DEFAULT"]
-    expected_virt = "kvm" if host.file("/dev/kvm").exists else "qemu"
-    assert c["libvirt"]["virt_type"] == expected_virt
+    assert c["libvirt"]["virt_type"] == "qemu"  # the bed's choice (.config/molecule/config.yml)
     assert c["placement"]["region_name"] == "RegionOne"
+    # nova-compute binds and plugs the instances' ports through Neutron's API
+    assert {k: c["neutron"][k] for k in ("auth_type", "auth_url", "username", "region_name")} == {
+        "auth_type": "password", "auth_url": "http://controller:5000/v3", "username": "neutron",
+        "region_name": "RegionOne"}
+    assert c["neutron"]["password"] == "test-only-neutron-pw"
     assert "database" not in c and "api_database" not in c
 
 

@@ -115,7 +115,7 @@ VERBOSE_CASES = PASSWORD_CASES + BROKEN_URL_CASES + LINE_BREAK_CASES + QEMU_CONF
 STATE_COMMAND = (
     "sha256sum /etc/nova/nova.conf /etc/nova/nova-compute.conf /etc/libvirt/qemu.conf ; ls /etc/nova ; "
     "systemctl show -p MainPID -p ActiveEnterTimestampMonotonic nova-compute libvirtd.service libvirtd.socket ; "
-    "pgrep -f '[q]emu-system.*guest=bed-guest'"
+    "pgrep -f '[q]emu-system.*guest=(bed-guest|instance-)'"
 )
 
 
@@ -124,8 +124,10 @@ def node_state(host):
 
 
 @pytest.fixture(scope="module")
-def before(host):
-    assert sorted(guest_pids(host)) == ["bed-guest-bridge", "bed-guest-tap"]
+def before(host, nova_instances):
+    """The node's state with its guests running: the bed's two and Nova's two instances."""
+    instances = sorted(server["OS-EXT-SRV-ATTR:instance_name"] for server in nova_instances.values())
+    assert sorted(guest_pids(host)) == ["bed-guest-bridge", "bed-guest-tap"] + instances
     return node_state(host)
 
 

@@ -1,6 +1,7 @@
-"""Real faults on the converged bed, each with the two running guests:
-playbooks/diagnose.yml names the failed layer, playbooks/site.yml heals the
-node, and the guests' qemu processes are the same before and after.
+"""Real faults on the converged bed, each with its running guests (the bed's
+two and Nova's two instances): playbooks/diagnose.yml names the failed
+layer, playbooks/site.yml heals the node, and the guests' qemu processes are
+the same before and after.
 
 The cases run in order; each starts from, and returns to, a healthy node.
 """
@@ -11,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ansible_playbook, assert_no_secret, bed_host, guest_pids, recap
+from conftest import ansible_playbook, assert_no_secret, bed_host, guest_pids, openstack, recap, wait_for_server
 
 testinfra_hosts = ["compute1"]
 
@@ -89,12 +90,12 @@ def unit_starts(host, *units):
 
 
 @pytest.fixture
-def guests(host):
+def guests(host, nova_instances):
     """The guests' qemu PIDs before the case, which starts from a healthy node
     whose state reports reach the control plane; the case compares them after."""
     wait_healthy(timeout=300, fresh=True)
     pids = guest_pids(host)
-    assert sorted(pids) == GUESTS
+    assert sorted(pids) == sorted(GUESTS + [s["OS-EXT-SRV-ATTR:instance_name"] for s in nova_instances.values()])
     return pids
 
 
@@ -104,7 +105,7 @@ def test_nova_compute_stopped(host, guests):
     assert rc != 0
     text = report(output)
     assert "compute1: UNHEALTHY - nova_compute failed" in text, text
-    assert "why: nova-compute is stopped" in text and "2 guests still running in qemu" in text, text
+    assert "why: nova-compute is stopped" in text and "%d guests still running in qemu" % len(guests) in text, text
     assert "do:  start nova-compute: systemctl start nova-compute" in text, text
     for name, pid in guests.items():
         assert "%s (pid %d)" % (name, pid) in text, text
@@ -203,10 +204,43 @@ def test_guest_qemu_killed(host, guests):
     text = report(output)
     assert "compute1: UNHEALTHY - qemu failed" in text, text
     assert "the guest bed-guest-tap is down: its qemu process died" in text, text
-    assert "guests still running: bed-guest-bridge (pid %d)\n" % guests["bed-guest-bridge"] in text, text
-    assert guest_pids(host) == {"bed-guest-bridge": guests["bed-guest-bridge"]}
+    assert "bed-guest-bridge (pid %d)" % guests["bed-guest-bridge"] in text, text
+    assert guest_pids(host) == {name: pid for name, pid in guests.items() if name != "bed-guest-tap"}
 
     # site.yml does not start guests: the operator (or Nova) does
     host.check_output("virsh -c qemu:///system start bed-guest-tap")
     wait_healthy()
     assert guest_pids(host)["bed-guest-bridge"] == guests["bed-guest-bridge"]
+
+
+def test_instance_qemu_killed_then_nova_stops_it(host, controller, guests, nova_instances):
+    """A Nova instance's qemu killed: diagnose.yml names the server; Nova's
+    power-state sync (libvirt's lifecycle event) then marks it SHUTOFF, and
+    `openstack server start`, as advised, brings it back."""
+    server = nova_instances["bed-vm-2"]
+    domain = server["OS-EXT-SRV-ATTR:instance_name"]
+    host.check_output("kill -9 %d" % guests[domain])
+    time.sleep(2)  # libvirt sees the monitor close and marks the domain crashed
+    rc, output = diagnose("instance-qemu-killed")
+    assert rc != 0
+    text = report(output)
+    assert "compute1: UNHEALTHY - qemu failed" in text, text
+    assert "the guest %s (Nova server bed-vm-2, %s) is down" % (domain, server["id"]) in text, text
+    assert "openstack server start %s" % server["id"] in text, text
+    assert guest_pids(host) == {name: pid for name, pid in guests.items() if name != domain}
+
+    # What Nova makes of it, recorded: the server goes SHUTOFF without anyone asking
+    stopped = wait_for_server(controller, server["id"], statuses=("SHUTOFF",), timeout=180)
+    actions = openstack(controller, "server", "event", "list", server["id"])
+    print("after kill -9 of %s's qemu, Nova reports: status %s, power state %s, task state %s; events: %s" % (
+        domain, stopped["status"], stopped["OS-EXT-STS:power_state"], stopped["OS-EXT-STS:task_state"],
+        ", ".join(sorted({a["Action"] for a in actions}))))
+    assert stopped["OS-EXT-STS:power_state"] in ("Shutdown", 4)
+    assert host.check_output("virsh -c qemu:///system domstate --reason %s" % domain).startswith("shut off")
+
+    openstack(controller, "server", "start", server["id"], parse=False)
+    wait_for_server(controller, server["id"])
+    wait_healthy()
+    after = guest_pids(host)
+    assert after[domain] != guests[domain]
+    assert {n: p for n, p in after.items() if n != domain} == {n: p for n, p in guests.items() if n != domain}

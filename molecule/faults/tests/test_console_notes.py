@@ -1,0 +1,92 @@
+"""The operator notes' black console, reproduced on a Nova instance, refused
+by the role and fixed by it.
+
+The notes "fixed" the VNC console with [DEFAULT] vncserver_listen and
+vncserver_proxyclient_address: names Nova removed (25, Yoga) and Nova 26
+ignores without a word. nova-compute then uses [vnc]
+server_proxyclient_address's default, 127.0.0.1, and hands that address to
+nova-novncproxy with each console token: the proxy, on the controller,
+connects to its own loopback and the dashboard's console stays black. The
+same browser check as the instance tests shows it, vnc_check's url mode
+names the layer, the role refuses both of the notes' ways to write it, and
+with the role's own settings the console works again.
+"""
+
+import base64
+import json
+
+import novnc_console
+
+from conftest import ADMIN_AUTH, ansible_playbook, assert_no_secret, console_url, guest_pids, openstack, wait_for_server
+
+testinfra_hosts = ["compute1"]
+
+NOVA_CONF = "/etc/nova/nova.conf"
+# the notes' settings, as they wrote them
+NOTES_VNC = "vncserver_listen = 0.0.0.0\nvncserver_proxyclient_address = 10.89.77.11\n"
+
+
+def legacy_conf(conf):
+    """CONF with the notes' [DEFAULT] vncserver_* names instead of the role's [vnc] server_* options."""
+    lines = [line for line in conf.splitlines(keepends=True)
+             if not line.startswith(("server_listen", "server_proxyclient_address"))]
+    text = "".join(lines)
+    return text.replace("[DEFAULT]\n", "[DEFAULT]\n" + NOTES_VNC, 1)
+
+
+def restart_nova_compute(host, controller):
+    """Restart nova-compute and wait until the control plane sees it up again."""
+    host.check_output("systemctl restart nova-compute")
+    deadline_polls = 40
+    for _ in range(deadline_polls):
+        services = openstack(controller, "compute", "service", "list", "--service", "nova-compute", "--host", "compute1")
+        if services and services[0]["State"] == "up" and host.run("systemctl is-active nova-compute").rc == 0:
+            return
+        host.run("sleep 3")
+    raise AssertionError("nova-compute on compute1 did not come back up")
+
+
+def test_notes_settings_leave_the_console_black_and_the_role_fixes_it(host, controller, nova_instances):
+    server = nova_instances["bed-vm-1"]
+    pids = guest_pids(host)
+    original = host.file(NOVA_CONF).content_string
+    assert "vncserver_" not in original
+    legacy = legacy_conf(original)
+    host.check_output("echo %s | base64 -d > %s" % (base64.b64encode(legacy.encode()).decode(), NOVA_CONF))
+    restart_nova_compute(host, controller)
+
+    # the browser: noVNC loads, the proxy accepts the token, cannot reach 127.0.0.1:590x
+    url = console_url(controller, server["id"])
+    black = novnc_console.open_console(url, timeout=60)
+    assert not black.connected, black.as_dict()
+    assert black.failed == "connect", black.as_dict()
+    print("notes' settings, noVNC says: %r (%s)" % (black.status, black.detail))
+
+    # vnc_check's url mode, from the controller, names the layer
+    check = controller.ansible("novaops.compute.vnc_check", json.dumps(
+        {"urls": [url], "auth": ADMIN_AUTH, "fail_on_unreachable": False}), check=False)
+    assert check["reachable"] is False, check
+    (console,) = check["consoles"]
+    assert console["layer"] == "proxy_to_compute", console
+
+    # the role refuses the notes' settings, both ways of writing them, before changing anything
+    for extra in ('{"nova_compute_nova_conf_overrides": {"DEFAULT": {"vncserver_listen": "0.0.0.0", '
+                  '"vncserver_proxyclient_address": "10.89.77.11"}}}',
+                  '{"nova_compute_vnc_server_proxyclient_address": "127.0.0.1"}'):
+        rc, output = ansible_playbook("site.yml", "--limit", "compute1", "-e", extra)
+        assert_no_secret(output)
+        assert rc != 0, output[-2000:]
+        assert ("vncserver_listen" in output or "nova_compute_vnc_server_proxyclient_address is 127.0.0.1" in output), \
+            output[-2000:]
+        assert host.file(NOVA_CONF).content_string == legacy
+
+    # the role's settings: site.yml writes [vnc] server_* back, restarts nova-compute, the console works
+    rc, output = ansible_playbook("site.yml", "--limit", "compute1")
+    assert_no_secret(output)
+    assert rc == 0, output[-3000:]
+    assert host.file(NOVA_CONF).content_string == original
+    wait_for_server(controller, server["id"])
+    url = console_url(controller, server["id"])
+    fixed = novnc_console.open_console(url, expect=["NOVAOPS GUEST", server["id"]], timeout=90)
+    assert fixed.ok and fixed.connected, fixed.as_dict()
+    assert guest_pids(host) == pids

@@ -52,8 +52,9 @@ def _missing():
 
 MISSING = _missing()
 # `make integration` installs them: under CI a missing one fails, never skips
-pytestmark = pytest.mark.skipif(bool(MISSING) and os.environ.get("CI") != "true", reason="needs %s (apt-get install chromium chromium-driver websockify novnc "
-                                                      "qemu-system-x86 tesseract-ocr tesseract-ocr-eng)" % ", ".join(MISSING))
+pytestmark = pytest.mark.skipif(bool(MISSING) and os.environ.get("CI") != "true",
+                                reason="needs %s (apt-get install chromium chromium-driver websockify novnc "
+                                       "qemu-system-x86 tesseract-ocr tesseract-ocr-eng)" % ", ".join(MISSING))
 
 
 def _free_port():

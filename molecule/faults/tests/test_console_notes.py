@@ -37,8 +37,7 @@ def legacy_conf(conf):
 def restart_nova_compute(host, controller):
     """Restart nova-compute and wait until the control plane sees it up again."""
     host.check_output("systemctl restart nova-compute")
-    deadline_polls = 40
-    for _ in range(deadline_polls):
+    for _poll in range(40):
         services = openstack(controller, "compute", "service", "list", "--service", "nova-compute", "--host", "compute1")
         if services and services[0]["State"] == "up" and host.run("systemctl is-active nova-compute").rc == 0:
             return

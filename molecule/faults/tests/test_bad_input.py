@@ -49,7 +49,7 @@ CASES = [
      "nova_compute_vnc_server_proxyclient_address is 0.0.0.0"),
     ("listen-loopback-remote-proxy", {"nova_compute_vnc_server_listen": "127.0.0.1"},
      "nova_compute_vnc_server_listen is 127.0.0.1: consoles would only answer on loopback while the console "
-     "proxy (controller) is another host"),
+     "proxy (10.89.77.10) is another host"),  # the bed's console base URL is by address
     ("my-ip-invalid", {"nova_compute_my_ip": "10.89.77.300"},
      "nova_compute_my_ip (10.89.77.300) is not a valid IP address"),
     ("reserved-memory-above-ram", {"nova_compute_reserved_host_memory_mb": 99999999},

@@ -83,6 +83,11 @@ def heal_with_site(host, guests):
     assert guest_pids(host) == guests
 
 
+def without(pids, name):
+    """PIDS ({guest: qemu PID}) without the guest NAME."""
+    return {guest: pid for guest, pid in pids.items() if guest != name}
+
+
 def unit_starts(host, *units):
     """{unit: ActiveEnterTimestampMonotonic}: it changes only when the unit (re)starts."""
     return {unit: host.check_output("systemctl show -p ActiveEnterTimestampMonotonic --value " + unit)
@@ -205,7 +210,7 @@ def test_guest_qemu_killed(host, guests):
     assert "compute1: UNHEALTHY - qemu failed" in text, text
     assert "the guest bed-guest-tap is down: its qemu process died" in text, text
     assert "bed-guest-bridge (pid %d)" % guests["bed-guest-bridge"] in text, text
-    assert guest_pids(host) == {name: pid for name, pid in guests.items() if name != "bed-guest-tap"}
+    assert guest_pids(host) == without(guests, "bed-guest-tap")
 
     # site.yml does not start guests: the operator (or Nova) does
     host.check_output("virsh -c qemu:///system start bed-guest-tap")
@@ -227,7 +232,7 @@ def test_instance_qemu_killed_then_nova_stops_it(host, controller, guests, nova_
     assert "compute1: UNHEALTHY - qemu failed" in text, text
     assert "the guest %s (Nova server bed-vm-2, %s) is down" % (domain, server["id"]) in text, text
     assert "openstack server start %s" % server["id"] in text, text
-    assert guest_pids(host) == {name: pid for name, pid in guests.items() if name != domain}
+    assert guest_pids(host) == without(guests, domain)
 
     # What Nova makes of it, recorded: the server goes SHUTOFF without anyone asking
     stopped = wait_for_server(controller, server["id"], statuses=("SHUTOFF",), timeout=180)
@@ -243,4 +248,4 @@ def test_instance_qemu_killed_then_nova_stops_it(host, controller, guests, nova_
     wait_healthy()
     after = guest_pids(host)
     assert after[domain] != guests[domain]
-    assert {n: p for n, p in after.items() if n != domain} == {n: p for n, p in guests.items() if n != domain}
+    assert without(after, domain) == without(guests, domain)

@@ -66,8 +66,9 @@ def test_the_failure_names_each_server_its_layer_and_what_to_do():
     message = templar(task, __consoles={"guests": GUESTS}, __consoles_proxied=proxied).template(
         trust_as_template(task["ansible.builtin.assert"]["fail_msg"]))
     assert " ".join(message.split()) == (
-        "consoles that do not open through the console proxy: web-1 (u-1): layer proxy_to_compute failed - the proxy connects to 127.0.0.1:5900 for it; do: set [vnc] "
-        "server_proxyclient_address (in the role: nova_compute_vnc_server_proxyclient_address and _listen); "
+        "consoles that do not open through the console proxy: web-1 (u-1): layer proxy_to_compute failed - "
+        "the proxy connects to 127.0.0.1:5900 for it; do: set [vnc] server_proxyclient_address "
+        "(in the role: nova_compute_vnc_server_proxyclient_address and _listen); "
         "u-3 (u-3): layer token failed - invalid; do: get a new URL;")
     assert task["when"] == "__consoles_proxied is not skipped"
     # with every console open the message is still a string: Ansible 2.19 makes an empty one None,

@@ -254,17 +254,109 @@ def is_local_uri(uri):
 NOVA_XMLNS = "http://openstack.org/xmlns/libvirt/nova/"
 
 
+def _text(node, path, ns):
+    value = node.findtext(path.replace("nova:", "{%s}" % ns)) if node is not None else None
+    return value.strip() if isinstance(value, str) else value
+
+
+def _int_text(node, path, ns):
+    value = _text(node, path, ns)
+    return int(value) if value and value.isdigit() else None
+
+
 def _nova_instance(root):
-    """``{name}`` of the domain's ``<nova:instance>`` metadata, None without one."""
+    """The Nova identity of a domain from its ``<nova:instance>`` metadata, None without one.
+
+    Nova (nova/virt/libvirt/config.py, LibvirtConfigGuestMetaNova*) writes::
+
+        <nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
+          <nova:package version="26.2.2"/>
+          <nova:name>web-1</nova:name>
+          <nova:creationTime>2026-11-30 18:46:33</nova:creationTime>
+          <nova:flavor name="m1.small"><nova:memory>2048</nova:memory><nova:disk>20</nova:disk>
+            <nova:swap>0</nova:swap><nova:ephemeral>0</nova:ephemeral><nova:vcpus>1</nova:vcpus></nova:flavor>
+          <nova:owner><nova:user uuid="...">admin</nova:user><nova:project uuid="...">demo</nova:project></nova:owner>
+          <nova:root type="image" uuid="..."/>
+          <nova:ports><nova:port uuid="..."><nova:ip type="fixed" address="..." ipVersion="4"/></nova:port></nova:ports>
+        </nova:instance>
+    """
     for node in root.findall("./metadata/*"):
         namespace, _sep, local = node.tag[1:].partition("}") if node.tag.startswith("{") else ("", "", node.tag)
-        if local == "instance" and namespace.startswith(NOVA_XMLNS):
-            return {"name": node.findtext("{%s}name" % namespace)}
+        if local != "instance" or not namespace.startswith(NOVA_XMLNS):
+            continue
+        ns = namespace
+        flavor = node.find("{%s}flavor" % ns)
+        owner = node.find("{%s}owner" % ns)
+        user = owner.find("{%s}user" % ns) if owner is not None else None
+        project = owner.find("{%s}project" % ns) if owner is not None else None
+        root_disk = node.find("{%s}root" % ns)
+        package = node.find("{%s}package" % ns)
+        ports = []
+        for port in node.findall("{%s}ports/{%s}port" % (ns, ns)):
+            ports.append({"id": port.get("uuid"),
+                          "ips": [ip.get("address") for ip in port.findall("{%s}ip" % ns) if ip.get("address")]})
+        return {
+            "name": _text(node, "nova:name", ns),
+            "creation_time": _text(node, "nova:creationTime", ns),
+            "package": package.get("version") if package is not None else None,
+            "flavor": None if flavor is None else {
+                "name": flavor.get("name"),
+                "memory_mb": _int_text(flavor, "nova:memory", ns),
+                "disk_gb": _int_text(flavor, "nova:disk", ns),
+                "swap_mb": _int_text(flavor, "nova:swap", ns),
+                "ephemeral_gb": _int_text(flavor, "nova:ephemeral", ns),
+                "vcpus": _int_text(flavor, "nova:vcpus", ns),
+            },
+            "user": None if user is None else {"id": user.get("uuid"), "name": (user.text or "").strip() or None},
+            "project": None if project is None else {"id": project.get("uuid"),
+                                                     "name": (project.text or "").strip() or None},
+            # boot from volume: <nova:root type="volume" .../> carries no image
+            "image_id": root_disk.get("uuid") if root_disk is not None and root_disk.get("type") == "image" else None,
+            "ports": ports,
+        }
     return None
 
 
-def parse_domain_graphics(text):
-    """``virsh dumpxml`` (libvirt's domain XML) -> ``{name, uuid, nova, graphics}``.
+def _disk_source(disk):
+    source = disk.find("source")
+    if source is None:
+        return None
+    if source.get("file") or source.get("dev") or source.get("dir") or source.get("volume"):
+        return source.get("file") or source.get("dev") or source.get("dir") or source.get("volume")
+    if source.get("protocol"):
+        return "%s:%s" % (source.get("protocol"), source.get("name") or "")
+    return None
+
+
+def _domain_disks(root):
+    """One ``{target, device, type, format, source, backing}`` per ``<devices><disk>``.
+
+    ``backing``: the ``<backingStore>`` chain's sources, nearest first, as
+    libvirt reports it in a running domain's XML (``[]`` when libvirt gives
+    none: an inactive domain, a disk without a backing file).
+    """
+    disks = []
+    for disk in root.findall("./devices/disk"):
+        driver = disk.find("driver")
+        target = disk.find("target")
+        backing = []
+        store = disk.find("backingStore")
+        while store is not None and _disk_source(store):
+            backing.append(_disk_source(store))
+            store = store.find("backingStore")
+        disks.append({
+            "target": target.get("dev") if target is not None else None,
+            "device": disk.get("device") or "disk",
+            "type": disk.get("type"),
+            "format": driver.get("type") if driver is not None else None,
+            "source": _disk_source(disk),
+            "backing": backing,
+        })
+    return disks
+
+
+def parse_domain(text):
+    """``virsh dumpxml`` (libvirt's domain XML) -> ``{name, uuid, nova, graphics, disks}``.
 
     ``graphics``: one ``{type, port, autoport, listen, socket}`` per
     ``<devices><graphics>``, as libvirt documents them::
@@ -276,11 +368,12 @@ def parse_domain_graphics(text):
     ``port`` is an int, None when libvirt has not given one (``-1`` before
     start, or a console on a UNIX socket); ``listen`` is the first
     ``<listen>`` address (else the ``listen`` attribute), ``socket`` the
-    first ``<listen type='socket'>`` path.  ``nova`` is ``{name}`` (the
-    server's display name) from the ``<nova:instance>`` metadata Nova writes
-    into the guests it manages, None for other domains; their domain
-    ``uuid`` is the server's UUID.  Raises VirshParseError for text that is
-    not a domain's XML.
+    first ``<listen type='socket'>`` path.  ``nova`` is the server's identity
+    (display name, flavor, owner, image, ports) from the ``<nova:instance>``
+    metadata Nova writes into the guests it manages, None for other domains;
+    their domain ``uuid`` is the server's UUID.  ``disks``: see
+    ``_domain_disks``.  Raises VirshParseError for text that is not a
+    domain's XML.
     """
     try:
         root = ET.fromstring(text)
@@ -304,7 +397,7 @@ def parse_domain_graphics(text):
             "socket": sock,
         })
     return {"name": root.findtext("name"), "uuid": root.findtext("uuid"), "nova": _nova_instance(root),
-            "graphics": graphics}
+            "graphics": graphics, "disks": _domain_disks(root)}
 
 
 # ---------------------------------------------------------------------------
@@ -369,26 +462,29 @@ class Virsh:
         except VirshParseError:
             return args, None, rc, out, err
 
+    def domains(self, names):
+        """``{domain: parsed XML (see parse_domain)}`` of the domains NAMES, all read in
+        one virsh process per 32 KiB of command string.  A domain whose XML cannot
+        be read (undefined since it was listed) is left out."""
+        domains = {}
+        for batch in chunk(sorted(names or []), weight=lambda n: len(quote(n)) + 100):
+            pieces, _rc, _out, _err = self.try_batch([["dumpxml", "--domain", name] for name in batch])
+            for name, piece in zip(batch, pieces or []):
+                try:
+                    domains[name] = parse_domain(piece)
+                except VirshParseError:
+                    continue
+        return domains
+
     def nova_servers(self, names):
         """``{domain: {uuid, name}}`` of the Nova instances among the domains NAMES.
 
         From each domain's ``<nova:instance>`` metadata (the domain UUID is
-        the server's), all read in one virsh process. Domains Nova does not
-        manage, and any whose XML cannot be read, are left out.
+        the server's).  Domains Nova does not manage, and any whose XML
+        cannot be read, are left out.
         """
-        names = sorted(names or [])
-        if not names:
-            return {}
-        pieces, _rc, _out, _err = self.try_batch([["dumpxml", "--domain", name] for name in names])
-        servers = {}
-        for name, piece in zip(names, pieces or []):
-            try:
-                domain = parse_domain_graphics(piece)
-            except VirshParseError:
-                continue
-            if domain["nova"]:
-                servers[name] = {"uuid": domain["uuid"], "name": domain["nova"]["name"]}
-        return servers
+        return {name: {"uuid": domain["uuid"], "name": domain["nova"]["name"]}
+                for name, domain in self.domains(names).items() if domain["nova"]}
 
     def batch(self, commands):
         """Like ``try_batch``, but a batch that stops early fails the module."""

@@ -154,7 +154,7 @@ from ansible_collections.novaops.compute.plugins.module_utils._virsh import (
     Virsh,
     VirshParseError,
     chunk,
-    parse_domain_graphics,
+    parse_domain,
     quote,
 )
 
@@ -189,10 +189,10 @@ def vnc_consoles(virsh):
         commands = [["dumpxml", "--domain", name] for name in batch]
         for name, command, piece in zip(batch, commands, virsh.batch(commands)):
             try:
-                domain = parse_domain_graphics(piece)
+                domain = parse_domain(piece)
             except VirshParseError:
                 # stopped since the listing, or another failure: run it alone for libvirt's own message
-                domain, rc, out, err = virsh.single(command, parse_domain_graphics)
+                domain, rc, out, err = virsh.single(command, parse_domain)
                 if domain is None:
                     if "failed to get domain" in err or "domain is not running" in err:
                         virsh.module.warn("domain %s stopped while being listed; left out" % name)

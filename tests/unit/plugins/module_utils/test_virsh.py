@@ -427,9 +427,10 @@ DOMAIN_XML = """<domain type='kvm' id='3'>
 """
 
 
-def test_parse_domain_graphics_documented_forms():
-    parsed = _virsh.parse_domain_graphics(DOMAIN_XML)
+def test_parse_domain_documented_forms():
+    parsed = _virsh.parse_domain(DOMAIN_XML)
     assert parsed == {"name": "instance-0000002a", "uuid": "9b4d0c1e-0d64-4b6e-9f0a-1f0e1b2c3d4e", "nova": None,
+                      "disks": [],
                       "graphics": [
                           {"type": "spice", "port": 5901, "autoport": True, "listen": "127.0.0.1", "socket": None},
                           {"type": "vnc", "port": 5900, "autoport": True, "listen": "0.0.0.0", "socket": None}]}
@@ -437,11 +438,18 @@ def test_parse_domain_graphics_documented_forms():
 
 @pytest.mark.parametrize("namespace", ["http://openstack.org/xmlns/libvirt/nova/1.1",
                                        "http://openstack.org/xmlns/libvirt/nova/1.0"])
-def test_parse_domain_graphics_nova_metadata(namespace):
+def test_parse_domain_nova_metadata(namespace):
     xml = DOMAIN_XML.replace("  <devices>", NOVA_METADATA.replace(
         "http://openstack.org/xmlns/libvirt/nova/1.1", namespace) + "  <devices>")
-    parsed = _virsh.parse_domain_graphics(xml)
-    assert parsed["nova"] == {"name": "moonbuggy"}
+    parsed = _virsh.parse_domain(xml)
+    assert parsed["nova"] == {
+        "name": "moonbuggy", "creation_time": "2009-02-13 23:31:30", "package": "2014.2.3",
+        # elements Nova did not write are None, never a guess
+        "flavor": {"name": "m1.lowgravity", "memory_mb": 2048, "vcpus": 8, "disk_gb": None, "swap_mb": None,
+                   "ephemeral_gb": None},
+        "user": {"id": "3472c2a6-de91-4fb5-b618-42bc781ef670", "name": "buzz"},
+        "project": {"id": "f241e906-010e-4917-ae81-53f4fb8aa021", "name": "moonshot"},
+        "image_id": "fe55c69a-8b2e-4bbc-811a-9ad2023a0426", "ports": []}
     assert parsed["uuid"] == "9b4d0c1e-0d64-4b6e-9f0a-1f0e1b2c3d4e"
 
 
@@ -450,9 +458,9 @@ def test_parse_domain_graphics_nova_metadata(namespace):
     "<metadata><instance><name>no namespace</name></instance></metadata>",
     "<metadata/>",
 ])
-def test_parse_domain_graphics_other_metadata_is_not_nova(metadata):
+def test_parse_domain_other_metadata_is_not_nova(metadata):
     xml = DOMAIN_XML.replace("  <devices>", metadata + "\n  <devices>")
-    assert _virsh.parse_domain_graphics(xml)["nova"] is None
+    assert _virsh.parse_domain(xml)["nova"] is None
 
 
 @pytest.mark.parametrize(
@@ -473,15 +481,50 @@ def test_parse_domain_graphics_other_metadata_is_not_nova(metadata):
          {"type": "vnc", "port": 5903, "autoport": False, "listen": "10.0.0.5", "socket": None}),
     ],
 )
-def test_parse_domain_graphics_variants(graphics, expected):
+def test_parse_domain_variants(graphics, expected):
     xml = "<domain><name>g</name><devices>%s</devices></domain>" % graphics
-    assert _virsh.parse_domain_graphics(xml)["graphics"] == [expected]
+    assert _virsh.parse_domain(xml)["graphics"] == [expected]
+
+
+def test_parse_domain_boot_from_volume_has_no_image():
+    xml = DOMAIN_XML.replace("  <devices>", NOVA_METADATA.replace(
+        '<nova:root type="image" uuid="fe55c69a-8b2e-4bbc-811a-9ad2023a0426"/>',
+        '<nova:root type="volume" uuid="0b0e5a0c-6f0d-4e55-9c3c-6a0a3f0e0b11"/>') + "  <devices>")
+    assert _virsh.parse_domain(xml)["nova"]["image_id"] is None
+
+
+@pytest.mark.parametrize("disk, expected", [
+    # a running instance: libvirt reports the qcow2 overlay's chain down to the _base entry
+    ("<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/>"
+     "<source file='/var/lib/nova/instances/u/disk' index='1'/>"
+     "<backingStore type='file' index='2'><format type='raw'/>"
+     "<source file='/var/lib/nova/instances/_base/0a1b'/><backingStore/></backingStore>"
+     "<target dev='vda' bus='virtio'/></disk>",
+     {"target": "vda", "device": "disk", "type": "file", "format": "qcow2",
+      "source": "/var/lib/nova/instances/u/disk", "backing": ["/var/lib/nova/instances/_base/0a1b"]}),
+    # an inactive domain: no chain in the XML
+    ("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+     "<source file='/var/lib/nova/instances/u/disk'/><target dev='vda' bus='virtio'/></disk>",
+     {"target": "vda", "device": "disk", "type": "file", "format": "qcow2",
+      "source": "/var/lib/nova/instances/u/disk", "backing": []}),
+    # a Ceph RBD disk and an empty CD-ROM
+    ("<disk type='network' device='disk'><driver name='qemu' type='raw'/>"
+     "<source protocol='rbd' name='vms/u_disk'><host name='10.0.0.1' port='6789'/></source>"
+     "<target dev='vda' bus='virtio'/></disk>",
+     {"target": "vda", "device": "disk", "type": "network", "format": "raw", "source": "rbd:vms/u_disk",
+      "backing": []}),
+    ("<disk type='file' device='cdrom'><target dev='hda' bus='ide'/></disk>",
+     {"target": "hda", "device": "cdrom", "type": "file", "format": None, "source": None, "backing": []}),
+])
+def test_parse_domain_disks(disk, expected):
+    xml = "<domain><name>g</name><devices>%s</devices></domain>" % disk
+    assert _virsh.parse_domain(xml)["disks"] == [expected]
 
 
 @pytest.mark.parametrize("text", ["", "\n", "error: failed to get domain 'x'\n", "<capabilities/>"])
-def test_parse_domain_graphics_rejects(text):
+def test_parse_domain_rejects(text):
     with pytest.raises(VirshParseError):
-        _virsh.parse_domain_graphics(text)
+        _virsh.parse_domain(text)
 
 
 # ---------------------------------------------------------------------------

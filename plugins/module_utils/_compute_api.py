@@ -26,6 +26,8 @@ MASK = "********"
 NOVA_API_MICROVERSION = "2.11"  # forced_down in os-services
 CONSOLE_MICROVERSION = "2.6"     # POST /servers/{id}/remote-consoles
 TOKEN_INFO_MICROVERSION = "2.31"  # GET /os-console-auth-tokens/{token} of a novnc token
+SERVERS_MICROVERSION = "2.1"  # GET /servers/detail?host=: the OS-EXT-* admin fields are there from 2.1
+SERVERS_PAGE = 1000  # Nova's default [api] max_limit
 CLOUDS_DIRS = ("~/.config/openstack", "/etc/openstack")
 AUTH_KEYS = (
     "auth_url", "username", "user_id", "password", "project_name", "project_id",
@@ -344,6 +346,31 @@ class ComputeClient:
         if not isinstance(console, dict):
             return status, None, "Compute API: HTTP %s without console" % status
         return status, console, None
+
+
+def servers_path(host, marker=None, limit=SERVERS_PAGE):
+    """The ``/servers/detail`` query of every project's servers on ``host`` (admin only)."""
+    query = [("all_tenants", "True"), ("host", host), ("limit", str(limit))]
+    if marker:
+        query.append(("marker", marker))
+    return "/servers/detail?" + urlencode(query)
+
+
+def servers_on_host(client, host, limit=SERVERS_PAGE):
+    """``(servers, error)``: every server Nova places on ``host``, page after page
+    (the next page starts after the last server of a full one)."""
+    servers, marker = [], None
+    while True:
+        _status, data, error = client.call("GET", servers_path(host, marker, limit), SERVERS_MICROVERSION)
+        if error:
+            return None, error
+        page = data.get("servers") if isinstance(data, dict) else None
+        if not isinstance(page, list) or not all(isinstance(s, dict) for s in page):
+            return None, "Compute API: /servers/detail without a servers list"
+        servers.extend(page)
+        if len(page) < limit or not data.get("servers_links"):
+            return servers, None
+        marker = page[-1].get("id")
 
 
 def ask_control_plane(settings, host_name, timeout):

@@ -110,6 +110,9 @@ docs: collection
 	$(BIN)/ansible-doc -t module novaops.compute.node_health_info | grep -q application_credential_secret
 	$(BIN)/ansible-doc -t module novaops.compute.console_endpoints_info | grep -q loopback_endpoints
 	$(BIN)/ansible-doc -t module novaops.compute.console_endpoints_info | grep -q instance_uuid
+	$(BIN)/ansible-doc -t module novaops.compute.image_cache_info | grep -q removal_expected
+	$(BIN)/ansible-doc -t module novaops.compute.guest_info | grep -q started_behind_novas_back
+	$(BIN)/ansible-doc -t filter novaops.compute.inventory_report | grep -q image_cache_info
 
 build: collection
 	mkdir -p build

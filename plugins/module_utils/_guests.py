@@ -141,6 +141,6 @@ def join(domains, servers):
                 "not_a_nova_instance", None, domain,
                 "domain %s is not a Nova instance (no Nova metadata): placement does not count its memory and CPUs"
                 % domain["name"],
-                "remove it, or reserve what it uses (nova_compute_reserved_host_memory_mb, "
-                "[DEFAULT] reserved_host_memory_mb)"))
+                "remove it, or reserve what it uses for the host ([DEFAULT] reserved_host_memory_mb and "
+                "reserved_host_cpus)"))
     return pairs, problems

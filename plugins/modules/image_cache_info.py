@@ -376,7 +376,7 @@ def main():
             "%s is %s and remove_unused_base_images is on: each node's cache manager removes entries it judges "
             "unused, and Nova only counts the instances of the nodes that recorded a pass in compute_nodes within "
             "24 hours; turn removal on for one node of the storage only ([image_cache] remove_unused_base_images "
-            "= false on the others, nova_compute_image_cache_remove_unused_base_images in the role)"
+            "= false on the others)"
             % (instances_path, "on %s (%s)" % (fstype, mount_point) if shared_fs
                else "shared with %s" % ", ".join(others)))
     for item in missing:

@@ -40,9 +40,13 @@ def test_each_instance_has_a_bound_active_port(host, nova_instances):
 def test_instance_directories_and_base_image_on_compute1(compute1, nova_instances):
     for server in nova_instances.values():
         assert compute1.file("/var/lib/nova/instances/%s/disk" % server["id"]).exists
-    # both instances come from one image: one cached base file
-    base = compute1.run("ls /var/lib/nova/instances/_base").stdout.split()
-    assert len(base) == 1, base
+    # both instances come from one image: their disks read from one cached base file
+    backing = {json.loads(compute1.check_output("qemu-img info -U --output=json /var/lib/nova/instances/%s/disk"
+                                                % server["id"]))["backing-filename"]
+               for server in nova_instances.values()}
+    (base,) = backing
+    assert base.startswith("/var/lib/nova/instances/_base/"), base
+    assert compute1.file(base).exists
 
 
 def test_domiflist_info_gives_the_instances_neutron_port(host, compute1, nova_instances):

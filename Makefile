@@ -13,8 +13,9 @@ COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/novaops/compute
 STAGE := $(ROOT)/build/ansible_collections/novaops/compute
 APT_PACKAGES := python3-venv rsync git shellcheck
 # The bed's browser check (headless Chromium through selenium, OCR of its
-# screenshot) and the guest image's boot test (QEMU on this host).
-BED_APT_PACKAGES := chromium chromium-driver tesseract-ocr netpbm qemu-system-x86 websockify novnc
+# screenshot), the guest image's boot test (QEMU on this host) and image_cache_info's
+# integration test (qemu-img).
+BED_APT_PACKAGES := chromium chromium-driver tesseract-ocr netpbm qemu-system-x86 qemu-utils websockify novnc
 SANITY_VENV := $(ROOT)/.cache/sanity-venv
 ANSIBLE_CORE := $(shell grep -E '^ansible-core==' requirements-dev.txt)
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py

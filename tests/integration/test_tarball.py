@@ -37,6 +37,7 @@ FILTER_CALLS = {
     "health_line": "({} | novaops.compute.health_line('node1')) is search('node1: not checked')",
     "health_report": "({} | novaops.compute.health_report('node1'))[0] is search('node1')",
     "health_summary": "({'node1': none} | novaops.compute.health_summary).unhealthy | length == 1",
+    "inventory_report": "({} | novaops.compute.inventory_report(none, 'node1'))[0] is search('node1: guests not read')",
     "mask_url": "'PW12' not in ('rabbit://nova:PW12@ctl:5672/' | novaops.compute.mask_url)",
     "mask_secrets": "'PW12' not in (['log rabbit://nova:PW12@ctl/'] | novaops.compute.mask_secrets(['PW12']) | join)",
     "nova_compute_errors": "({'nova_compute_transport_url': 'ctl:5672'} | novaops.compute.nova_compute_errors({}))"

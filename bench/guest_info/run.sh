@@ -12,6 +12,7 @@ STAGE=/tmp/novaops-bench-stage
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$ROOT/tools/podman/containers.conf}
 ANSIBLE_PKG=$("$ROOT/.venv/bin/python" -c 'import ansible, os; print(os.path.dirname(ansible.__file__))')
 
+# shellcheck disable=SC2317  # run by the trap
 cleanup() { podman exec "$NODE" rm -rf "$STAGE" || true; }
 trap cleanup EXIT INT TERM
 podman exec "$NODE" mkdir -p "$STAGE/lib/ansible_collections/novaops" "$STAGE/lib/ansible"

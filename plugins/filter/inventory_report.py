@@ -128,11 +128,11 @@ def _cache_lines(cache):
             verdict = "in use by %s - never remove by hand" % users
         else:
             verdict = entry.get("reason")
-        lines.append("    %-14s %-9s %9s  %s" % (entry.get("name", "")[:12] + "..", entry.get("kind"),
-                                                _size(entry.get("size")), verdict))
+        name = entry.get("name", "")[:12] + ".."
+        lines.append("    %-14s %-9s %9s  %s" % (name, entry.get("kind"), _size(entry.get("size")), verdict))
     for item in cache.get("missing_backing") or []:
-        lines.append("    MISSING %s (read by %s): its instance cannot start" % (item.get("backing_file"),
-                                                                              item.get("disk")))
+        lines.append("    MISSING %s (read by %s): its instance cannot start"
+                     % (item.get("backing_file"), item.get("disk")))
     return lines
 
 

@@ -232,8 +232,8 @@ def main():
     ]
     for label, times in rows:
         runs = ", ".join("%.3f" % t for t in times)
-        lines.append("| %s | %s | %.3f | %.2fx |" % (label, runs, medians[label],
-                                                    medians[label] / medians["per-domain virsh loop"]))
+        share = medians[label] / medians["per-domain virsh loop"]
+        lines.append("| %s | %s | %.3f | %.2fx |" % (label, runs, medians[label], share))
     lines += ["", "Goal: the module at most 0.2x the loop's time. Measured: %.2fx (%s)."
               % (ratio, "met" if ratio <= 0.2 else "NOT met"), ""]
     with open(args.out, "w", encoding="utf-8") as f:

@@ -602,3 +602,25 @@ def test_virsh_batch_splits_or_fails_with_the_evidence(token):
     result = info.value.args[0]
     assert result["msg"] == "virsh failed: error: failed to connect to the hypervisor"
     assert result["cmd"] == module.calls[1] and result["rc"] == 1
+
+
+def test_parse_domain_of_a_real_nova_instance():
+    """instance-00000002 as Nova 26.2.2 defined it on the bed (captured shut off, reason crashed)."""
+    with open(os.path.join(FIXTURES, "..", "health", "bed-instance-crashed", "virsh-dumpxml-crashed.txt"),
+              encoding="utf-8") as f:
+        pieces = split_batch(f.read(), TOKEN, 2)
+    domain = _virsh.parse_domain(pieces[1])
+    assert domain["name"] == "instance-00000002" and domain["uuid"] == "77cb0890-0dbb-49fd-8dc4-e185f3c20b84"
+    nova = domain["nova"]
+    assert nova["name"] == "bed-vm-2" and nova["package"] == "26.2.2"
+    assert nova["flavor"] == {"name": "novaops.tiny", "memory_mb": 128, "disk_gb": 1, "swap_mb": 0, "ephemeral_gb": 0,
+                              "vcpus": 1}
+    assert nova["project"] == {"id": "4d018225af1f4f7d8b38a7b2651a8d02", "name": "admin"}
+    assert nova["image_id"] == "95c5c184-ac90-42a3-a104-d44ec63f8a60"
+    assert nova["ports"] == [{"id": "137a71dd-e1e6-45cf-8734-930f71b7992d", "ips": ["192.0.2.138"]}]
+    (disk,) = domain["disks"]
+    # shut off: libvirt's inactive XML carries no backing chain
+    assert disk == {"target": "vda", "device": "disk", "type": "file", "format": "qcow2",
+                    "source": "/var/lib/nova/instances/77cb0890-0dbb-49fd-8dc4-e185f3c20b84/disk", "backing": []}
+    # the bed's hand-made guest has no Nova identity
+    assert _virsh.parse_domain(pieces[0])["nova"] is None

@@ -114,6 +114,20 @@ def auth_settings(auth):
     return {key: value for key, value in (auth or {}).items() if value is not None}
 
 
+def api_settings(auth, verify=True, cacert=None):
+    """``(settings, problem)`` of a module's ``auth`` option with its TLS options.
+
+    ``problem``: what is missing to ask the Compute API (worded for an
+    ``auth:`` error message), else None.
+    """
+    settings = auth_settings(auth)
+    settings["verify"] = verify
+    if cacert:
+        settings["cacert"] = cacert
+    problem = settings_problem(settings, True)
+    return settings, problem and "auth: %s" % problem.replace("the control_plane layer", "the Compute API")
+
+
 def settings_problem(settings, given):
     """What is missing from ``settings`` for the control plane, or None.
 

@@ -192,12 +192,11 @@ summary:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.novaops.compute.plugins.module_utils import _compute_api as api
 from ansible_collections.novaops.compute.plugins.module_utils import _guests as guests
 from ansible_collections.novaops.compute.plugins.module_utils._image_cache import CacheConfigError, cache_settings
-from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import conf_get, parse_ini
+from ansible_collections.novaops.compute.plugins.module_utils._node import node_module, read_nova_conf
+from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import conf_get
 from ansible_collections.novaops.compute.plugins.module_utils._proc import Host
 from ansible_collections.novaops.compute.plugins.module_utils._qemu_img import QemuImg
 from ansible_collections.novaops.compute.plugins.module_utils._virsh import (
@@ -212,7 +211,6 @@ from ansible_collections.novaops.compute.plugins.module_utils._virsh import (
     quote,
 )
 
-ENVIRON = {"LANGUAGE": "C", "LC_ALL": "C"}
 # virDomainPausedReason (libvirt-domain.h)
 PAUSED_REASONS = {0: "unknown", 1: "user", 2: "migration", 3: "save", 4: "dump", 5: "ioerror", 6: "watchdog",
                   7: "from snapshot", 8: "shutting down", 9: "snapshot", 10: "starting up", 11: "postcopy",
@@ -278,13 +276,9 @@ def console_of(domain):
 def ask_nova(module, host_name):
     """``(server views or None, error)`` of the servers Nova places on host_name."""
     params = module.params
-    settings = api.auth_settings(params["auth"])
-    settings["verify"] = params["validate_certs"]
-    if params["ca_cert"]:
-        settings["cacert"] = params["ca_cert"]
-    problem = api.settings_problem(settings, True)
+    settings, problem = api.api_settings(params["auth"], params["validate_certs"], params["ca_cert"])
     if problem:
-        module.fail_json(msg="auth: %s" % problem.replace("the control_plane layer", "the Compute API"))
+        module.fail_json(msg=problem)
     client = api.ComputeClient(settings, params["timeout"])
     error = client.login() or None
     if error:
@@ -296,8 +290,8 @@ def ask_nova(module, host_name):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
+    module = node_module(
+        dict(
             uri=dict(type="str", default="qemu:///system"),
             nova_conf=dict(type="path", default="/etc/nova/nova.conf"),
             host=dict(type="str"),
@@ -306,18 +300,10 @@ def main():
             validate_certs=dict(type="bool", default=True),
             ca_cert=dict(type="path"),
         ),
-        supports_check_mode=True,
     )
-    module.run_command_environ_update = ENVIRON
     params = module.params
-    if params["timeout"] <= 0:
-        module.fail_json(msg="timeout must be more than 0, got %d" % params["timeout"])
     node = Host()
-    text, error = node.read_text(params["nova_conf"])
-    if text is None:
-        module.warn("cannot read %s (%s): Nova's defaults are used for instances_path and host"
-                    % (params["nova_conf"], error))
-    conf = parse_ini(text or "")
+    conf = read_nova_conf(module, node, params["nova_conf"], required=False)
     try:
         settings, _sources = cache_settings(conf)
     except CacheConfigError as exc:

@@ -209,15 +209,13 @@ missing_backing:
 import os
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.novaops.compute.plugins.module_utils import _image_cache as cache
-from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import conf_get, parse_ini
+from ansible_collections.novaops.compute.plugins.module_utils._node import node_module, read_nova_conf
+from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import conf_get
 from ansible_collections.novaops.compute.plugins.module_utils._proc import Host
 from ansible_collections.novaops.compute.plugins.module_utils._qemu_img import QemuImg
 from ansible_collections.novaops.compute.plugins.module_utils._virsh import Virsh
 
-ENVIRON = {"LANGUAGE": "C", "LC_ALL": "C"}
 # files in an instance directory that are not disks (nova/virt/libvirt/driver.py)
 NOT_DISKS = ("disk.info",)
 
@@ -310,26 +308,19 @@ def _looks_like_uuid(name):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
+    module = node_module(
+        dict(
             nova_conf=dict(type="path", default="/etc/nova/nova.conf"),
             instances_path=dict(type="path"),
             host=dict(type="str"),
             uri=dict(type="str", default="qemu:///system"),
             timeout=dict(type="int", default=30),
         ),
-        supports_check_mode=True,
     )
-    module.run_command_environ_update = ENVIRON
     params = module.params
-    if params["timeout"] <= 0:
-        module.fail_json(msg="timeout must be more than 0, got %d" % params["timeout"])
     node = Host()
-    text, error = node.read_text(params["nova_conf"])
-    if text is None:
-        module.fail_json(msg="cannot read %s: %s (run the module with become=true)" % (params["nova_conf"], error))
+    conf = read_nova_conf(module, node, params["nova_conf"])
     try:
-        conf = parse_ini(text)
         settings, sources = cache.cache_settings(conf)
     except cache.CacheConfigError as exc:
         module.fail_json(msg="%s: %s" % (params["nova_conf"], exc))

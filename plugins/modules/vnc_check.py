@@ -417,13 +417,9 @@ def compute_client(module):
     params = module.params
     if params["auth"] is None:
         return None
-    settings = api.auth_settings(params["auth"])
-    settings.update(verify=params["validate_certs"])
-    if params["ca_path"]:
-        settings["cacert"] = params["ca_path"]
-    problem = api.settings_problem(settings, True)
+    settings, problem = api.api_settings(params["auth"], params["validate_certs"], params["ca_path"])
     if problem:
-        module.fail_json(msg="auth: %s" % problem.replace("the control_plane layer", "the Compute API"))
+        module.fail_json(msg=problem)
     client = api.ComputeClient(settings, params["api_timeout"])
     error = client.login()
     if error is None:

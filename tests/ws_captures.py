@@ -49,12 +49,14 @@ def load(name):
 
 
 def url(name, port=None, token=TOKEN):
-    """The capture's URL with ``token`` for its ``***`` (and another port, for a replay server)."""
+    """The capture's URL with ``token`` for its ``***``; with ``port``, the URL of
+    its replay server on the loopback address of the capture's family (a capture
+    of a remote proxy, such as the bed's, replays from loopback too)."""
     masked = load(name)["url"]
     if port is not None:
         scheme, rest = masked.split("://", 1)
-        netloc, slash, tail = rest.partition("/")
-        host = netloc.rsplit(":", 1)[0] if not netloc.endswith("]") else netloc
+        _netloc, slash, tail = rest.partition("/")
+        host = "[::1]" if is_ipv6(name) else "127.0.0.1"
         masked = "%s://%s:%d%s%s" % (scheme, host, port, slash, tail)
     return masked.replace("***", token)
 

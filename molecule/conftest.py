@@ -96,15 +96,45 @@ def guest_pids(host):
     return {re.search(r"guest=([^,\s]+)", line).group(1): int(line.split()[0]) for line in out.splitlines()}
 
 
-def openstack(controller, *args, parse=True):
+# No openstack CLI call may hang a run: on the bed, one `server create` once
+# got its 202 from nova-api's uwsgi and then waited forever on the kept-alive
+# connection (no timeout in the client).
+CLI_TIMEOUT = 120
+TIMED_OUT = 124  # timeout(1)
+
+
+def openstack(controller, *args, parse=True, retry=True):
     """The openstack CLI on the controller as the bed's admin (clouds.yaml "bed").
 
     Returns the parsed ``-f json`` output (``parse=False``: the plain stdout).
+    Each call is bounded by CLI_TIMEOUT; one that times out runs once more
+    (``retry=False`` for a call that must not be sent twice).
     """
-    command = "openstack --os-cloud bed " + " ".join(shlex.quote(str(arg)) for arg in args)
-    result = controller.run(command + (" -f json" if parse else ""))
-    assert result.rc == 0, "%s: %s" % (command, result.stderr.strip()[-2000:])
+    command = "timeout -k 5 %d openstack --os-cloud bed %s" % (
+        CLI_TIMEOUT, " ".join(shlex.quote(str(arg)) for arg in args))
+    for _attempt in range(2 if retry else 1):
+        result = controller.run(command + (" -f json" if parse else ""))
+        if result.rc != TIMED_OUT:
+            break
+    why = "timed out" if result.rc == TIMED_OUT else result.stderr.strip()[-2000:]
+    assert result.rc == 0, "%s: %s" % (command, why)
     return json.loads(result.stdout) if parse else result.stdout
+
+
+def create_server(controller, name, image, flavor="novaops.tiny", network="bed-net"):
+    """`openstack server create` of NAME, sent once: when the CLI times out, the
+    server is looked up by name and created again only if Nova has none."""
+    for _attempt in range(2):
+        try:
+            return openstack(controller, "server", "create", "--image", image, "--flavor", flavor,
+                             "--network", network, name, retry=False)
+        except AssertionError as exc:
+            if "timed out" not in str(exc):
+                raise
+            found = openstack(controller, "server", "list", "--name", "^%s$" % name)
+            if found:
+                return found[0]
+    raise AssertionError("server create %s timed out twice" % name)
 
 
 # The two instances the instance and fault tests share (Nova boots them
@@ -133,8 +163,7 @@ def nova_instances():
     known = {server["Name"] for server in openstack(controller, "server", "list")}
     for name in INSTANCES:
         if name not in known:
-            openstack(controller, "server", "create", "--image", "novaops-guest", "--flavor", "novaops.tiny",
-                      "--network", "bed-net", name)
+            create_server(controller, name, "novaops-guest")
     return {name: wait_for_server(controller, name) for name in INSTANCES}
 
 

@@ -12,7 +12,8 @@ import json
 import time
 
 import pytest
-from conftest import ADMIN_AUTH, INSTANCES, ansible_playbook, assert_no_secret, openstack, wait_for_server
+from conftest import (ADMIN_AUTH, INSTANCES, ansible_playbook, assert_no_secret, create_server, openstack,
+                      wait_for_server)
 
 testinfra_hosts = ["controller"]
 
@@ -140,7 +141,7 @@ def cache_image(host):
     """A second image (the same file, so a _base entry of its own), deleted after the test."""
     path = host.check_output("ls /srv/guest-image/novaops-guest-*.qcow2")
     image = openstack(host, "image", "create", "--disk-format", "qcow2", "--container-format", "bare",
-                      "--file", path, CACHE_IMAGE)
+                      "--file", path, CACHE_IMAGE, retry=False)
     try:
         yield image
     finally:
@@ -151,8 +152,7 @@ def cache_image(host):
 
 def test_an_unused_entry_and_when_nova_removes_it(host, compute1, cache_image):
     for name in CACHE_SERVERS:
-        openstack(host, "server", "create", "--image", cache_image["id"], "--flavor", "novaops.tiny",
-                  "--network", "bed-net", name)
+        create_server(host, name, cache_image["id"])
     servers = [wait_for_server(host, name) for name in CACHE_SERVERS]
     name = fingerprint(cache_image["id"])
     entry = {e["name"]: e for e in image_cache_info(compute1)["entries"]}[name]

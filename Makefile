@@ -30,7 +30,7 @@ export PATH := $(BIN):$(PATH)
 export CONTAINERS_CONF := $(ROOT)/tools/podman/containers.conf
 MOLECULE := cd $(ROOT) && $(BIN)/molecule
 
-.PHONY: help deps venv collection lint sanity units integration test build docs clean \
+.PHONY: help deps venv collection lint sanity units integration test checks build docs clean \
         image guest-image bed-deps molecule demo demo-clean
 
 help:
@@ -145,7 +145,15 @@ demo: collection image guest-image bed-deps
 demo-clean: venv
 	$(MOLECULE) destroy -s default
 
-test: lint sanity units integration docs build molecule
+# Everything, in two lanes once what both need is installed: the bed
+# (molecule: mostly its containers' dpkg and services) next to the checks that
+# need no bed (one core each, one after the other). Each lane's output is
+# printed when the lane ends (--output-sync), so the two never interleave.
+test: collection image guest-image bed-deps $(SANITY_VENV)/.installed
+	$(MAKE) --no-print-directory -j2 --output-sync=target checks molecule
+
+checks:
+	$(MAKE) --no-print-directory -j1 lint sanity units integration docs build
 
 clean:
 	rm -rf build .cache/collections tests/output

@@ -1,9 +1,9 @@
 """guest_info and image_cache_info on the bed's Nova instances (issue: the _base
 image cache and the guest inventory).
 
-The bed's cache manager passes each minute and removes an unused original
-image once 2 minutes old (.config/molecule/config.yml), so the removal the
-module predicts is watched happen.
+The bed's cache manager passes each 30 s and removes an unused original image
+once 90 s old (.config/molecule/config.yml), so the removal the module
+predicts is watched happen.
 """
 
 import calendar
@@ -61,7 +61,7 @@ def test_one_base_entry_used_by_both_instances(compute1, nova_instances, image_i
     assert {user["instance_uuid"] for user in entry["users"]} == {s["id"] for s in nova_instances.values()}
     assert {user["instance_name"] for user in entry["users"]} == set(INSTANCES)
     assert entry["removal_expected"] is None and "removing it by hand breaks those disks" in entry["reason"]
-    assert result["settings"]["manager_interval"] == 60
+    assert result["settings"]["manager_interval"] == 30
     # the bed's node has run a cache-manager pass (compute_nodes names it)
     assert result["manager"]["host"] == "compute1" and result["manager"]["last_pass"]
     assert result["storage"]["shared_filesystem"] is False
@@ -162,9 +162,9 @@ def test_an_unused_entry_and_when_nova_removes_it(host, compute1, cache_image):
         openstack(host, "server", "delete", "--wait", server["id"], parse=False)
     result = image_cache_info(compute1)
     entry = {e["name"]: e for e in result["entries"]}[name]
-    assert entry["in_use"] is False and entry["users"] == [] and entry["minimum_age_seconds"] == 120
+    assert entry["in_use"] is False and entry["users"] == [] and entry["minimum_age_seconds"] == 90
     removal, eligible = epoch(entry["removal_expected"]), epoch(entry["removable_at"])
-    assert 0 <= removal - eligible <= 60 + 1, entry
+    assert 0 <= removal - eligible <= 30 + 1, entry
     assert result["summary"]["reclaimable_bytes"] >= entry["size"] > 0
     # Nova removes it at the pass the module named (a pass may run a few seconds late)
     deadline = removal + 45

@@ -59,9 +59,17 @@ def _problem(code, server, domain, message, action):
 def _judge_pair(server, domain):
     """The disagreement of one Nova server with its domain, or None."""
     vm_state, task = server["vm_state"], server["task_state"]
-    if task:
-        return None  # Nova is working on it; its own sync leaves it alone too
     cmd = "openstack server %%s %s" % server["id"]
+    if task:
+        # Nova is working on it, and its own sync leaves it alone too; except
+        # the force-stop its sync sends a stopped instance whose domain runs
+        if task == "powering-off" and vm_state == "stopped" and domain is not None \
+                and LIBVIRT_TO_NOVA.get(domain["state"]) not in (NOSTATE, SHUTDOWN, CRASHED):
+            return _problem("started_behind_novas_back", server, domain,
+                            "%s is SHUTOFF in Nova but its domain runs, started outside Nova (virsh start); Nova "
+                            "is stopping it now (task_state powering-off)" % _label(server),
+                            "start instances with %s, never virsh start" % (cmd % "start"))
+        return None
     if domain is None:
         if vm_state not in EXPECT_DOMAIN:
             return None

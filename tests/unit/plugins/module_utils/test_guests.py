@@ -65,6 +65,14 @@ def test_no_domain_is_expected(srv):
 
 def test_a_task_in_progress_is_left_alone_as_nova_does():
     assert guests.join([domain(state=5)], [server(task="powering-off")])[1] == []
+    # a legitimate start: the domain runs before Nova records ACTIVE
+    assert guests.join([domain(state=1)], [server(vm_state="stopped", power=4, task="powering-on")])[1] == []
+
+
+def test_the_force_stop_nova_sends_after_a_virsh_start_is_named():
+    (problem,) = guests.join([domain(state=1)], [server(vm_state="stopped", power=4, task="powering-off")])[1]
+    assert problem["code"] == "started_behind_novas_back"
+    assert "Nova is stopping it now" in problem["message"] and "never virsh start" in problem["action"]
 
 
 def test_power_states_that_merely_differ():

@@ -220,7 +220,7 @@ PAUSED_REASONS = {0: "unknown", 1: "user", 2: "migration", 3: "save", 4: "dump",
 def read_domains(virsh):
     """``[{domain XML parsed, state, state_reason, interfaces}]`` of every domain, by name."""
     listing, stats = virsh.batch([["list", "--all", "--name"], ["domstats", "--state"]])
-    names = parse_name_list(listing)
+    names = sorted(parse_name_list(listing))
     states = parse_domstats_state(stats)
     found = []
     for batch in chunk(names, max_chars=16384, weight=lambda n: 2 * len(quote(n)) + 200):

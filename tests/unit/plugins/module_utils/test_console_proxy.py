@@ -1,8 +1,10 @@
 """Tests for plugins/module_utils/_console_proxy.py over real console-proxy sessions.
 
 tests/unit/fixtures/websocket/ holds what websockify 0.10 (Debian 12's, the
-library under nova-novncproxy) and Nova 26.2.2's own request handler on it
-(``derived``: Nova's database and RPC stubbed) sent back to the url mode,
+library under nova-novncproxy), the bed's real nova-novncproxy 26.2.2 (a valid
+console and a made-up token) and Nova 26.2.2's own request handler on
+websockify (``derived``: Nova's database and RPC stubbed, for what the bed
+cannot show at will) sent back to the url mode,
 recorded by tools/capture-fixtures/websocket/ws-fixtures.sh; tests/ws_captures.py
 replays them behind a fake socket and from loopback listeners.  Sessions
 written inline are synthetic, built per RFC 6455, and say so.  Sockets:
@@ -137,7 +139,8 @@ def test_the_probe_sends_what_a_browser_sends_then_its_version(monkeypatch):
     _result, fake = replay(monkeypatch, "nova-26.2.2-ok")
     request = fake.sent[0].decode("ascii")
     assert request.startswith("GET /?token=%s HTTP/1.1\r\n" % TOKEN)
-    assert "Origin: http://127.0.0.1:6192\r\n" in request and "Host: 127.0.0.1:6192\r\n" in request
+    # the bed's nova-novncproxy accepted this Origin: the URL's own scheme, host and port, as a browser sends it
+    assert "Origin: http://10.89.77.10:6080\r\n" in request and "Host: 10.89.77.10:6080\r\n" in request
     version = fake.sent[1]
     assert version[:2] == b"\x82\x8c"  # one masked binary frame of 12 bytes
     assert ws.apply_mask(version[2:6], version[6:]) == b"RFB 003.008\n"

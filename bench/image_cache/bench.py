@@ -49,7 +49,26 @@ def nova_times(uuid):
     return times
 
 
-def one_run(index, image_file):
+def make_big_image(mib):
+    """A qcow2 of MIB MiB of random data in the controller (not bootable: Nova
+    reaches ACTIVE once the domain starts, whatever the guest then does)."""
+    path = "/tmp/novaops-bench-%dm.qcow2" % mib
+    podman("controller", "sh", "-c", "test -s %s || { head -c %dM /dev/urandom > %s.raw && "
+           "qemu-img convert -f raw -O qcow2 %s.raw %s && rm -f %s.raw; }" % (path, mib, path, path, path, path))
+    return path
+
+
+def bench_flavor(mib):
+    """A flavor whose root disk holds an image of MIB MiB (created once)."""
+    name = "novaops.bench-%dg" % (mib // 1024 + 1)
+    found = podman("controller", *OS, "flavor", "list", "-f", "value", "-c", "Name").split()
+    if name not in found:
+        podman("controller", *OS, "flavor", "create", "--vcpus", "1", "--ram", "128", "--disk",
+               str(mib // 1024 + 1), name)
+    return name
+
+
+def one_run(index, image_file, flavor=FLAVOR):
     image = json.loads(podman("controller", *OS, "image", "create", "--disk-format", "qcow2", "--container-format",
                               "bare", "--file", image_file, "-f", "json", "bench-cache-%d" % index))
     entry = "%s/%s" % (BASE, hashlib.sha1(image["id"].encode()).hexdigest())
@@ -58,7 +77,7 @@ def one_run(index, image_file):
         row = {"image": image["id"]}
         for which in ("first", "second"):
             booted = json.loads(podman("controller", "python3", "/tmp/novaops-boot.py", "bench-cache-%d-%s"
-                                       % (index, which), image["id"], FLAVOR, NETWORK))
+                                       % (index, which), image["id"], flavor, NETWORK))
             servers.append(booted["id"])
             row[which] = dict(nova_times(booted["id"]), active=booted["seconds"])
             if which == "first":
@@ -76,14 +95,20 @@ def one_run(index, image_file):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--size-mib", type=int, default=0,
+                        help="boot a random-data image of this size instead of the guest image")
     parser.add_argument("--out", default=os.path.join(HERE, "results.md"))
     args = parser.parse_args()
     subprocess.run(["podman", "cp", os.path.join(HERE, "boot.py"), "controller:/tmp/novaops-boot.py"], env=ENV,
                    check=True)
-    image_file = podman("controller", "sh", "-c", "ls /srv/guest-image/novaops-guest-*.qcow2").strip()
+    flavor = FLAVOR
+    if args.size_mib:
+        image_file, flavor = make_big_image(args.size_mib), bench_flavor(args.size_mib)
+    else:
+        image_file = podman("controller", "sh", "-c", "ls /srv/guest-image/novaops-guest-*.qcow2").strip()
     rows = []
     for index in range(args.runs):
-        row = one_run(index, image_file)
+        row = one_run(index, image_file, flavor)
         rows.append(row)
         print(json.dumps(row), flush=True)
 
@@ -98,9 +123,11 @@ def main():
         "Produced by `bench/image_cache/bench.py` on %s, on the bed (compute1: Nova 26, libvirt 9, QEMU TCG)."
         % datetime.date.today(),
         "",
-        "- Each run uploads the guest image (`tools/build-guest-image.sh`: qcow2, 1 GiB virtual, %d MiB in the"
-        " raw `_base` entry) as a new Glance image, boots a first server from it, then a second one."
-        % (rows[0]["entry_bytes"] >> 20),
+        "- Each run uploads %s (%d MiB in the raw `_base` entry) as a new Glance image, boots a first server from"
+        " it, then a second one." % ("a qcow2 of %d MiB of random data (not bootable: Nova reaches ACTIVE once the"
+                                    " domain starts)" % args.size_mib if args.size_mib else
+                                    "the guest image (`tools/build-guest-image.sh`: qcow2, 1 GiB virtual, 272 MiB"
+                                    " of data)", rows[0]["entry_bytes"] >> 20),
         "- *to ACTIVE*: from the create request to the first API answer that says ACTIVE (openstacksdk, polled every"
         " 0.2 s). *build*, *spawn*: nova-compute's own `Took X seconds to build instance` / `to spawn the instance"
         " on the hypervisor`.",

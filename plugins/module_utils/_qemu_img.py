@@ -22,6 +22,11 @@ reads the headers without taking it, so the guest is never disturbed.
 from __future__ import annotations
 
 import json
+import os
+import struct
+
+QCOW2_MAGIC = b"QFI\xfb"
+HEADER_BYTES = 65536  # qemu-img keeps the backing file's name in the image's first cluster
 
 
 class QemuImgParseError(ValueError):
@@ -54,6 +59,47 @@ def parse_info(text):
     except ValueError as exc:
         raise QemuImgParseError("qemu-img info did not print JSON: %s" % exc)
     return [_layer(raw) for raw in (data if isinstance(data, list) else [data])]
+
+
+def parse_qcow2_backing(header):
+    """The backing file name in a qcow2 image's header, None without one or for
+    another format (the qcow2 specification, docs/interop/qcow2.txt: magic,
+    version, then backing_file_offset as a big-endian u64 and backing_file_size
+    as a u32). Raises QemuImgParseError for a qcow2 header cut short."""
+    if header[:4] != QCOW2_MAGIC:
+        return None
+    if len(header) < 20:
+        raise QemuImgParseError("qcow2 header cut short (%d bytes)" % len(header))
+    offset, = struct.unpack(">Q", header[8:16])
+    size, = struct.unpack(">I", header[16:20])
+    if not offset or not size:
+        return None
+    if offset + size > len(header):
+        raise QemuImgParseError("qcow2 backing file name beyond the first %d bytes" % len(header))
+    return header[offset:offset + size].decode("utf-8", "surrogateescape")
+
+
+def backing_chain(path, read=None, limit=16):
+    """The backing files under the disk PATH, nearest first, from the qcow2
+    headers alone (no process; what qemu-img follows, for qcow2 layers over
+    any base). A relative name is taken from the layer's directory, as qemu
+    does. Raises OSError when a layer cannot be read."""
+    read = read or _read_header
+    chain, current = [], path
+    while len(chain) < limit:
+        name = parse_qcow2_backing(read(current))
+        if not name:
+            break
+        current = name if os.path.isabs(name) else os.path.join(os.path.dirname(current), name)
+        chain.append(current)
+        if not os.path.exists(current):
+            break
+    return chain
+
+
+def _read_header(path):
+    with open(path, "rb") as f:
+        return f.read(HEADER_BYTES)
 
 
 class QemuImg:

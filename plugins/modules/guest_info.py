@@ -20,8 +20,8 @@ description:
     endpoint.
   - Cost - one C(virsh) process for C(list --all) and C(domstats --state), and one for all the domain
     XMLs and interface tables (per 16 KiB of command string), whatever the number of domains; the
-    backing file of a disk comes from libvirt's live XML of a running guest, else from one
-    C(qemu-img info -U --backing-chain) per disk.
+    backing file of a disk comes from libvirt's live XML of a running guest, else from the qcow2
+    headers of its chain, read directly (no process).
   - With O(auth), asks the Compute API for the servers Nova places on this node (C(GET /servers/detail),
     every project) and reports each disagreement with what Nova's power-state sync will do and what
     the operator should do - an instance ACTIVE in Nova whose domain is shut off or missing, a stopped
@@ -33,7 +33,6 @@ extends_documentation_fragment:
   - novaops.compute.compute_auth
 requirements:
   - virsh (Debian/Ubuntu package libvirt-clients, EL package libvirt-client).
-  - qemu-img for the backing files of shut-off guests' disks (optional).
   - C(timeout) (coreutils) to bound each command.
 options:
   uri:
@@ -52,7 +51,7 @@ options:
       - Defaults to nova.conf's C([DEFAULT] host), else the node's host name (Nova's own default).
     type: str
   timeout:
-    description: Seconds each C(virsh), C(qemu-img) or API request may take.
+    description: Seconds each C(virsh) process or API request may take.
     type: int
     default: 30
   auth:
@@ -198,7 +197,7 @@ from ansible_collections.novaops.compute.plugins.module_utils._image_cache impor
 from ansible_collections.novaops.compute.plugins.module_utils._node import node_module, read_nova_conf
 from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import conf_get
 from ansible_collections.novaops.compute.plugins.module_utils._proc import Host
-from ansible_collections.novaops.compute.plugins.module_utils._qemu_img import QemuImg
+from ansible_collections.novaops.compute.plugins.module_utils._qemu_img import QemuImgParseError, backing_chain
 from ansible_collections.novaops.compute.plugins.module_utils._virsh import (
     SHUTOFF_REASONS,
     Virsh,
@@ -246,22 +245,19 @@ def read_domains(virsh):
     return found
 
 
-def add_bases(module, domains, cache_dir, timeout):
-    """Fill each file disk's ``backing`` (qemu-img when libvirt's XML has none) and its ``base`` entry."""
-    qemu_img = None
+def add_bases(module, domains, cache_dir):
+    """Fill each file disk's ``backing`` (from the qcow2 headers when libvirt's
+    XML has none: an inactive domain) and its ``base`` entry."""
     real_cache = os.path.realpath(cache_dir)
     for domain in domains:
         for disk in domain["disks"]:
             path = disk["source"]
             if not disk["backing"] and disk["type"] == "file" and disk["device"] == "disk" \
                     and path and os.path.isfile(path):
-                qemu_img = qemu_img or QemuImg(module, timeout)
-                if not qemu_img.missing:
-                    layers, error = qemu_img.info(path, chain=True)
-                    if layers is None:
-                        module.warn("cannot read the backing chain of %s (%s): %s" % (path, domain["name"], error))
-                    else:
-                        disk["backing"] = [layer["filename"] for layer in layers[1:]]
+                try:
+                    disk["backing"] = backing_chain(path)
+                except (OSError, QemuImgParseError) as exc:
+                    module.warn("cannot read the backing chain of %s (%s): %s" % (path, domain["name"], exc))
             disk["base"] = next((os.path.basename(p) for p in disk["backing"]
                                  if os.path.dirname(os.path.realpath(p)) == real_cache), None)
 
@@ -311,8 +307,7 @@ def main():
     host_name = params["host"] or conf_get(conf, "DEFAULT", "host") or node.hostname()
 
     domains = read_domains(Virsh(module, params["uri"], params["timeout"]))
-    add_bases(module, domains, os.path.join(settings["instances_path"], settings["subdirectory_name"]),
-              params["timeout"])
+    add_bases(module, domains, os.path.join(settings["instances_path"], settings["subdirectory_name"]))
 
     servers, api_error, problems, pairs = None, None, [], {}
     if params["auth"] is not None:

@@ -38,6 +38,8 @@ mapfile -t domains < <(podman exec compute1 virsh -c qemu:///system list --all -
 disk=$(podman exec compute1 sh -c 'ls /var/lib/nova/instances/*/disk | head -1')
 "${CAP[@]}" qemu-img-chain --via podman exec compute1 -- /usr/bin/timeout -k 5 30 /usr/bin/qemu-img info -U \
     --output=json --backing-chain -- "$disk"
+# its qcow2 header (guest_info reads an inactive domain's chain from the headers)
+podman exec compute1 head -c 1024 "$disk" > "$OUT/disk-header.bin"
 podman exec -i controller python3 - > "$OUT/servers-detail.json" <<'PY'
 import json, openstack
 conn = openstack.connect(cloud="bed")

@@ -22,3 +22,5 @@ if qemu-img info -U --output=json --backing-chain -- "$work/inst/abandoned/disk"
     exit 1
 fi
 qemu-img --version | head -1 > "$out/VERSIONS.txt"
+# the first KiB of the overlay: its qcow2 header names the backing file
+head -c 1024 "$disk" > "$out/overlay-header.bin"

@@ -9,7 +9,12 @@ import os
 
 import pytest
 
-from ansible_collections.novaops.compute.plugins.module_utils._qemu_img import QemuImgParseError, parse_info
+from ansible_collections.novaops.compute.plugins.module_utils._qemu_img import (
+    QemuImgParseError,
+    backing_chain,
+    parse_info,
+    parse_qcow2_backing,
+)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "qemu-img")
 BASE = "/tmp/ic/inst/_base/6052df28e51f313a438ec3a07865dd2e5ee037f3"
@@ -47,3 +52,30 @@ def test_a_missing_backing_file_is_still_named_by_the_disk_alone():
 def test_not_qemu_img_json(text):
     with pytest.raises(QemuImgParseError):
         parse_info(text)
+
+
+def header():
+    with open(os.path.join(FIXTURES, "overlay-header.bin"), "rb") as f:
+        return f.read()
+
+
+def test_the_qcow2_header_names_what_qemu_img_names():
+    assert parse_qcow2_backing(header()) == parse_info(load("chain-overlay-on-raw.json"))[0]["backing_file"] == BASE
+
+
+@pytest.mark.parametrize("data", [b"", b"\0" * 512, b"<domain/>"])
+def test_other_formats_have_no_backing_file(data):
+    assert parse_qcow2_backing(data) is None
+
+
+def test_a_header_cut_short():
+    with pytest.raises(QemuImgParseError):
+        parse_qcow2_backing(header()[:500])
+
+
+def test_the_chain_follows_each_layer_and_resolves_relative_names():
+    layers = {"/i/u/disk": header()[:528] + b"../_base/top" + b"\0" * 10,
+              "/i/_base/top": b"\0" * 512}
+    # point the overlay's name at a relative path of 12 bytes
+    layers["/i/u/disk"] = layers["/i/u/disk"][:16] + (12).to_bytes(4, "big") + layers["/i/u/disk"][20:]
+    assert backing_chain("/i/u/disk", read=layers.__getitem__) == ["/i/u/../_base/top"]

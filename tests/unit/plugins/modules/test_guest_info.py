@@ -17,6 +17,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.novaops.compute.plugins.module_utils import _compute_api as api
+from ansible_collections.novaops.compute.plugins.module_utils import _qemu_img
 from ansible_collections.novaops.compute.plugins.module_utils import _virsh
 from ansible_collections.novaops.compute.plugins.modules import guest_info as mod
 
@@ -164,8 +165,9 @@ def test_auth_without_a_password_is_refused_naming_it(node):
     assert "password" in out.result["msg"]
 
 
-def test_a_shut_off_guest_s_backing_file_from_qemu_img(node, monkeypatch):
-    """An inactive domain's XML has no backing chain: qemu-img gives it (one process per disk)."""
+def test_a_shut_off_guest_s_backing_file_from_its_qcow2_header(node, monkeypatch):
+    """An inactive domain's XML has no backing chain: the disk's qcow2 header
+    (captured from the bed's disk) names it, with no process at all."""
     disk = json.loads(load("qemu-img-chain.txt"))[0]["filename"]
     domains_argv = next(a for a in node.answers if "'dumpxml'" in a[-1])
     rc, text, err = node.answers[domains_argv]
@@ -173,9 +175,15 @@ def test_a_shut_off_guest_s_backing_file_from_qemu_img(node, monkeypatch):
     start = text.index("<backingStore type='file'", source)
     end = text.index("</backingStore>", start) + len("</backingStore>")
     node.answers[domains_argv] = (rc, text[:start] + text[end:], err)
-    isfile = os.path.isfile
-    monkeypatch.setattr(mod.os.path, "isfile", lambda path: path == disk or isfile(path))
+    with open(os.path.join(FIXTURES, "disk-header.bin"), "rb") as f:
+        headers = {disk: f.read()}
+    base = "/var/lib/nova/instances/_base/38fe6ad71a1516782130b7589640467367709dc3"
+    headers[base] = b"\0" * 512  # raw: no header, no backing
+    isfile, exists = os.path.isfile, os.path.exists
+    monkeypatch.setattr(mod.os.path, "isfile", lambda path: path in headers or isfile(path))
+    monkeypatch.setattr(_qemu_img.os.path, "exists", lambda path: path in headers or exists(path))
+    monkeypatch.setattr(_qemu_img, "_read_header", lambda path: headers[path])
     result = run({}).result
-    assert [c[4] for c in node.calls].count("/usr/bin/qemu-img") == 1
+    assert [c[4] for c in node.calls] == ["/usr/bin/virsh", "/usr/bin/virsh"]
     bases = [d["base"] for g in result["guests"] for d in g["disks"]]
     assert bases.count("38fe6ad71a1516782130b7589640467367709dc3") == 2

@@ -115,6 +115,11 @@ def main():
     def median(which, key):
         return statistics.median(r[which][key] for r in rows)
 
+    if args.size_mib:
+        what = "a qcow2 of %d MiB of random data (not bootable: Nova reaches ACTIVE once the domain starts)" % (
+            args.size_mib)
+    else:
+        what = "the guest image (`tools/build-guest-image.sh`: qcow2, 1 GiB virtual, 272 MiB of data)"
     ratio = median("first", "active") / median("second", "active")
     build_ratio = median("first", "build") / median("second", "build")
     lines = [
@@ -124,10 +129,7 @@ def main():
         % datetime.date.today(),
         "",
         "- Each run uploads %s (%d MiB in the raw `_base` entry) as a new Glance image, boots a first server from"
-        " it, then a second one." % ("a qcow2 of %d MiB of random data (not bootable: Nova reaches ACTIVE once the"
-                                    " domain starts)" % args.size_mib if args.size_mib else
-                                    "the guest image (`tools/build-guest-image.sh`: qcow2, 1 GiB virtual, 272 MiB"
-                                    " of data)", rows[0]["entry_bytes"] >> 20),
+        " it, then a second one." % (what, rows[0]["entry_bytes"] >> 20),
         "- *to ACTIVE*: from the create request to the first API answer that says ACTIVE (openstacksdk, polled every"
         " 0.2 s). *build*, *spawn*: nova-compute's own `Took X seconds to build instance` / `to spawn the instance"
         " on the hypervisor`.",

@@ -107,4 +107,3 @@ def test_bad_input_at_vvv_shows_no_piece_of_a_secret(tmp_path, run_case_playbook
         for text in (secret, secret.encode("unicode_escape").decode("ascii")):
             leaked = sorted(p for p in pieces(text) if p in output)
             assert leaked == [], "pieces of a secret in the output: %s" % leaked
-

@@ -74,8 +74,15 @@ def node(monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
                         lambda self, name, required=False, opt_dirs=None: "/usr/bin/" + name)
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", lambda self, **kw: (_ for _ in ()).throw(Exit(False, kw)))
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", lambda self, **kw: (_ for _ in ()).throw(Exit(True, kw)))
+
+    def exit_json(self, **kwargs):
+        raise Exit(False, kwargs)
+
+    def fail_json(self, **kwargs):
+        raise Exit(True, kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg: state.warnings.append(msg))
     monkeypatch.setattr(_virsh.uuid, "uuid4", lambda: types.SimpleNamespace(hex=TOKEN))
     monkeypatch.setattr(mod, "Host", FileHost)

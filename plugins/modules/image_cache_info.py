@@ -284,7 +284,7 @@ def scan_users(module, qemu_img, disks, cache_dir, instances):
         layers, error = qemu_img.info(disk, chain=True)
         if layers is None:
             # a chain with a missing link fails as a whole: read the disk's own header
-            layers, error2 = qemu_img.info(disk)
+            layers, _error = qemu_img.info(disk)
             if layers is None:
                 module.warn("cannot read %s (%s): the entries it may use are judged without it" % (disk, error))
                 continue

@@ -62,11 +62,36 @@ def ansible_playbook(playbook, *args, inventory=INVENTORY):
     """
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    start = time.monotonic()
     result = subprocess.run(
         [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", inventory,
          os.path.join(ROOT, "playbooks", playbook)] + list(args),
         cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    # shown with a failing test's output (and with pytest -s): where its time went
+    print("%s %s: rc %d in %.1f s" % (playbook, " ".join(args), result.returncode, time.monotonic() - start))
     return result.returncode, re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+
+
+def diagnose(sample=None):
+    """(rc, output) of diagnose.yml for compute1 (the bed's node); rc != 0 when the node is unhealthy.
+
+    With NOVAOPS_DIAGNOSE_SAMPLES=DIR set, the report is also kept as
+    DIR/SAMPLE.txt (README's Troubleshooting section shows them).
+    """
+    rc, output = ansible_playbook("diagnose.yml", "--limit", "compute1")
+    assert_no_secret(output)
+    samples = os.environ.get("NOVAOPS_DIAGNOSE_SAMPLES")
+    if sample and samples:
+        os.makedirs(samples, exist_ok=True)
+        with open(os.path.join(samples, sample + ".txt"), "w", encoding="utf-8") as f:
+            f.write(output)
+    return rc, output
+
+
+def report(output):
+    """The report block diagnose.yml printed for compute1 (for failure messages)."""
+    match = re.search(r"^ *compute1: (healthy|UNHEALTHY).*?(?=^\S|\Z)", output, re.M | re.S)
+    return match.group(0) if match else output[-3000:]
 
 
 def recap(output, host):

@@ -3,9 +3,9 @@
     NOVAOPS_DIAGNOSE_SAMPLES=/tmp/samples make molecule
     python tools/readme-diagnose-samples.py /tmp/samples
 
-The faults scenario (molecule/faults/tests/test_faults.py) writes one file per
-fault, SAMPLE.txt, holding the whole ansible-playbook output. This keeps only
-compute1's report block and replaces, in README.md's Troubleshooting section
+The faults scenario (molecule/faults/tests/test_faults.py and
+test_console_notes.py) writes one file per fault, SAMPLE.txt, holding the
+whole ansible-playbook output. This keeps only compute1's report block and replaces, in README.md's Troubleshooting section
 (between the troubleshooting:samples markers), the code blocks in SAMPLES
 order. Prose between the blocks is left alone.
 """

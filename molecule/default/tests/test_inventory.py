@@ -1,8 +1,8 @@
 """guest_info and image_cache_info on the bed's Nova instances (issue: the _base
 image cache and the guest inventory).
 
-The bed's cache manager passes each 30 s and removes an unused original image
-once 90 s old (.config/molecule/config.yml), so the removal the module
+The bed's cache manager passes each 20 s and removes an unused original image
+once 45 s old (.config/molecule/config.yml), so the removal the module
 predicts is watched happen.
 """
 
@@ -166,9 +166,9 @@ def test_an_unused_entry_and_when_nova_removes_it(host, compute1, cache_image):
         openstack(host, "server", "delete", "--wait", server["id"], parse=False)
     result = image_cache_info(compute1)
     entry = {e["name"]: e for e in result["entries"]}[name]
-    assert entry["in_use"] is False and entry["users"] == [] and entry["minimum_age_seconds"] == 90
+    assert entry["in_use"] is False and entry["users"] == [] and entry["minimum_age_seconds"] == 45
     removal, eligible = epoch(entry["removal_expected"]), epoch(entry["removable_at"])
-    assert 0 <= removal - eligible <= 30 + 1, entry
+    assert 0 <= removal - eligible <= 20 + 1, entry
     assert result["summary"]["reclaimable_bytes"] >= entry["size"] > 0
     # Nova removes it at the pass the module named (a pass may run a few seconds late)
     deadline = removal + 45

@@ -9,7 +9,10 @@ nova-novncproxy with each console token: the proxy, on the controller,
 connects to its own loopback and the dashboard's console stays black. The
 same browser check as the instance tests shows it, vnc_check's url mode
 names the layer, the role refuses both of the notes' ways to write it, and
-with the role's own settings the console works again.
+with the role's own settings the console works again. Until nova-compute
+restarts, diagnose.yml warns that the hand-edited file takes effect at the
+next restart; site.yml's diff shows what it takes back, the edited file is
+kept as a backup, and only nova-compute restarts.
 """
 
 import base64
@@ -17,7 +20,8 @@ import json
 
 import novnc_console
 
-from conftest import ADMIN_AUTH, ansible_playbook, assert_no_secret, console_url, guest_pids, openstack, wait_for_server
+from conftest import (ADMIN_AUTH, ansible_playbook, assert_no_secret, console_url, diagnose, guest_pids, openstack, recap,
+                      report, wait_for_server)
 
 testinfra_hosts = ["compute1"]
 
@@ -32,6 +36,12 @@ def legacy_conf(conf):
              if not line.startswith(("server_listen", "server_proxyclient_address"))]
     text = "".join(lines)
     return text.replace("[DEFAULT]\n", "[DEFAULT]\n" + NOTES_VNC, 1)
+
+
+def unit_starts(host, *units):
+    """{unit: ActiveEnterTimestampMonotonic}: it changes only when the unit (re)starts."""
+    return {unit: host.check_output("systemctl show -p ActiveEnterTimestampMonotonic --value " + unit)
+            for unit in units}
 
 
 def restart_nova_compute(host, controller):
@@ -52,6 +62,12 @@ def test_notes_settings_leave_the_console_black_and_the_role_fixes_it(host, cont
     assert "vncserver_" not in original
     legacy = legacy_conf(original)
     host.check_output("echo %s | base64 -d > %s" % (base64.b64encode(legacy.encode()).decode(), NOVA_CONF))
+    # nothing failed yet: the running nova-compute still uses the old file
+    rc, output = diagnose("nova-conf-hand-edited")
+    text = report(output)
+    assert rc == 0, text
+    assert "compute1: healthy (warning: nova_compute)" in text, text
+    assert "the change takes effect at the next restart" in text, text
     restart_nova_compute(host, controller)
 
     # the browser: noVNC loads, the proxy accepts the token, cannot reach 127.0.0.1:590x
@@ -79,11 +95,20 @@ def test_notes_settings_leave_the_console_black_and_the_role_fixes_it(host, cont
             output[-2000:]
         assert host.file(NOVA_CONF).content_string == legacy
 
-    # the role's settings: site.yml writes [vnc] server_* back, restarts nova-compute, the console works
-    rc, output = ansible_playbook("site.yml", "--limit", "compute1")
+    # the role's settings: site.yml writes [vnc] server_* back, restarts only nova-compute, the console works
+    starts = unit_starts(host, "nova-compute", "libvirtd.service", "libvirtd.socket")
+    rc, output = ansible_playbook("site.yml", "--limit", "compute1", "--diff")
     assert_no_secret(output)
     assert rc == 0, output[-3000:]
+    assert "-vncserver_listen = 0.0.0.0" in output  # the diff shows what is taken back
+    assert "changed=" in recap(output, "compute1")
     assert host.file(NOVA_CONF).content_string == original
+    backups = host.run("grep -l '^vncserver_listen = 0.0.0.0' /etc/nova/nova.conf.*~").stdout.split()
+    assert backups, "the hand-edited file is kept as a backup"
+    after = unit_starts(host, "nova-compute", "libvirtd.service", "libvirtd.socket")
+    assert after["nova-compute"] != starts["nova-compute"]
+    assert after["libvirtd.service"] == starts["libvirtd.service"]
+    assert after["libvirtd.socket"] == starts["libvirtd.socket"]
     wait_for_server(controller, server["id"])
     url = console_url(controller, server["id"])
     fixed = novnc_console.open_console(url, expect=["NOVAOPS GUEST", server["id"]], timeout=90)

@@ -6,67 +6,49 @@ the same before and after.
 The cases run in order; each starts from, and returns to, a healthy node.
 """
 
-import os
-import re
 import time
 
 import pytest
 
-from conftest import ansible_playbook, assert_no_secret, bed_host, guest_pids, openstack, recap, wait_for_server
+from conftest import (ansible_playbook, assert_no_secret, bed_host, diagnose, guest_pids, openstack, recap, report,
+                      wait_for_server)
 
 testinfra_hosts = ["compute1"]
 
 GUESTS = ["bed-guest-bridge", "bed-guest-tap"]
-# nova-compute reports its state every 10 s (report_interval)
-FRESH_WITHIN = 25
 LIBVIRT_UNITS = "libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket libvirtd.service"
+# compute1's nova-compute service row in Nova's database (the controller's MariaDB)
+SERVICE_UPDATED = ("mysql -N -B nova -e \"SELECT updated_at FROM services WHERE host = 'compute1' "
+                   "AND \\`binary\\` = 'nova-compute' AND deleted = 0\"")
 
 
-def diagnose(sample=None):
-    """(rc, output) of diagnose.yml for compute1; rc != 0 when the node is unhealthy.
-
-    With NOVAOPS_DIAGNOSE_SAMPLES=DIR set, the report is also kept as
-    DIR/SAMPLE.txt (README's Troubleshooting section shows them).
-    """
-    rc, output = ansible_playbook("diagnose.yml", "--limit", "compute1")
-    assert_no_secret(output)
-    samples = os.environ.get("NOVAOPS_DIAGNOSE_SAMPLES")
-    if sample and samples:
-        os.makedirs(samples, exist_ok=True)
-        with open(os.path.join(samples, sample + ".txt"), "w", encoding="utf-8") as f:
-            f.write(output)
-    return rc, output
-
-
-def report(output):
-    """The report block diagnose.yml printed for compute1 (for failure messages)."""
-    match = re.search(r"^ *compute1: (healthy|UNHEALTHY).*?(?=^\S|\Z)", output, re.M | re.S)
-    return match.group(0) if match else output[-3000:]
-
-
-def wait_healthy(timeout=120, fresh=False):
-    """diagnose.yml until compute1 is healthy without warnings; its output.
-
-    With ``fresh``, also until the Compute API's last update of compute1's
-    service is at most FRESH_WITHIN seconds old by the controller's clock:
-    "up" lasts service_down_time (60 s) after the last state report, so a
-    service whose reports stalled (after a broker restart its calls to
-    nova-conductor can wait rpc_response_timeout for a lost reply) still
-    looks up for a while, and the next case would see it go down.
-    """
+def wait_healthy(timeout=120):
+    """diagnose.yml until compute1 is healthy without warnings; its output."""
     deadline = time.monotonic() + timeout
     while True:
         rc, output = diagnose()
         if rc == 0 and "compute1: healthy\n" in output:
-            if not fresh:
-                return output
-            update = re.search(r"reports nova-compute on compute1 up and enabled \(last update (\S+)\)", output)
-            oldest = bed_host("controller").check_output(
-                "date -u -d '-%d seconds' +%%Y-%%m-%%dT%%H:%%M:%%S" % FRESH_WITHIN)
-            if update and update.group(1) >= oldest:
-                return output
+            return output
         assert time.monotonic() < deadline, "compute1 not healthy after %d s:\n%s" % (timeout, report(output))
         time.sleep(5)
+
+
+def wait_reporting(timeout=300):
+    """Until nova-compute on compute1 sends a new state report (every 10 s,
+    report_interval): its row in Nova's database changes.
+
+    "up" lasts service_down_time (60 s) after the last report, so a service
+    whose reports stalled (after a broker restart its calls to nova-conductor
+    can wait rpc_response_timeout for a lost reply) still looks up for a
+    while, and the next case would see it go down. A poll of one row, not a
+    diagnose.yml run each time.
+    """
+    controller = bed_host("controller")
+    first = controller.check_output(SERVICE_UPDATED)
+    deadline = time.monotonic() + timeout
+    while controller.check_output(SERVICE_UPDATED) == first:
+        assert time.monotonic() < deadline, "no state report from compute1's nova-compute in %d s" % timeout
+        time.sleep(2)
 
 
 def site(*args):
@@ -88,17 +70,12 @@ def without(pids, name):
     return {guest: pid for guest, pid in pids.items() if guest != name}
 
 
-def unit_starts(host, *units):
-    """{unit: ActiveEnterTimestampMonotonic}: it changes only when the unit (re)starts."""
-    return {unit: host.check_output("systemctl show -p ActiveEnterTimestampMonotonic --value " + unit)
-            for unit in units}
-
-
 @pytest.fixture
 def guests(host, nova_instances):
     """The guests' qemu PIDs before the case, which starts from a healthy node
     whose state reports reach the control plane; the case compares them after."""
-    wait_healthy(timeout=300, fresh=True)
+    wait_reporting()
+    wait_healthy(timeout=300)
     pids = guest_pids(host)
     assert sorted(pids) == sorted(GUESTS + [s["OS-EXT-SRV-ATTR:instance_name"] for s in nova_instances.values()])
     return pids
@@ -129,7 +106,10 @@ def test_libvirt_stopped_with_its_sockets(host, guests):
     assert "do:  start libvirt's sockets: systemctl start libvirtd.socket" in text, text
     assert guest_pids(host) == guests
 
-    heal_with_site(host, guests)
+    # the advice heals it: nova-compute reconnects to libvirt by itself
+    host.check_output("systemctl start libvirtd.socket")
+    wait_healthy()
+    assert guest_pids(host) == guests
 
 
 def test_rabbitmq_stopped_recovers_without_a_restart(host, controller, guests):
@@ -147,32 +127,6 @@ def test_rabbitmq_stopped_recovers_without_a_restart(host, controller, guests):
     # oslo.messaging reconnects by itself: no restart from us
     wait_healthy()
     assert host.check_output("systemctl show -p MainPID -p ActiveEnterTimestampMonotonic nova-compute") == before
-    assert guest_pids(host) == guests
-
-
-def test_hand_edited_nova_conf_is_restored_restarting_only_nova_compute(host, guests):
-    starts = unit_starts(host, "nova-compute", "libvirtd.service", "libvirtd.socket")
-    host.check_output("sed -i 's/^\\[DEFAULT\\]$/[DEFAULT]\\nvncserver_listen = 0.0.0.0/' /etc/nova/nova.conf")
-    assert "vncserver_listen = 0.0.0.0" in host.file("/etc/nova/nova.conf").content_string
-    # nothing failed yet: the running nova-compute still uses the old file
-    rc, output = diagnose("nova-conf-hand-edited")
-    text = report(output)
-    assert rc == 0, text
-    assert "compute1: healthy (warning: nova_compute)" in text, text
-    assert "the change takes effect at the next restart" in text, text
-
-    rc, output = site("--diff")
-    assert rc == 0, output[-3000:]
-    assert "-vncserver_listen = 0.0.0.0" in output  # the diff shows what is taken back
-    assert "changed=" in recap(output, "compute1")
-    assert "vncserver_listen" not in host.file("/etc/nova/nova.conf").content_string
-    backups = host.run("grep -l '^vncserver_listen = 0.0.0.0' /etc/nova/nova.conf.*~").stdout.split()
-    assert backups, "the hand-edited file is kept as a backup"
-    after = unit_starts(host, "nova-compute", "libvirtd.service", "libvirtd.socket")
-    assert after["nova-compute"] != starts["nova-compute"]
-    assert after["libvirtd.service"] == starts["libvirtd.service"]
-    assert after["libvirtd.socket"] == starts["libvirtd.socket"]
-    wait_healthy()
     assert guest_pids(host) == guests
 
 

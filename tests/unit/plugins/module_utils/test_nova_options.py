@@ -35,6 +35,15 @@ def test_shipped_data_is_the_compacted_full_data(release):
     assert _nova_releases.opt_data(release) == expected
 
 
+@pytest.mark.parametrize("release", _nova_releases.SUPPORTED)
+def test_shipped_modules_say_how_they_were_made_and_keep_lines_short(release):
+    path = os.path.join(HERE, "..", "..", "..", "..", "plugins", "module_utils", "_nova_opt_data_%s.py" % release)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    assert "Generated (do not edit) by `python tools/compact-opt-data.py %s`" % release in text
+    assert max(len(line) for line in text.splitlines()) <= 150
+
+
 OPT = {"name": "config_drive_format", "dest": "config_drive_format", "type": "string value",
        "choices": [["iso9660", "A file system image standard"], ["vfat", "Legacy"]], "default": "iso9660",
        "sample_default": None, "min": None, "max": None, "secret": False, "advanced": True,

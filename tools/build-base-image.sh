@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Build (once) the local base image of the novaops.compute test bed:
-#   localhost/novaops/debian12-systemd:<hash of this script>   and   :latest
-# Debian 12 (bookworm) + systemd as PID 1 + python3/python3-apt for Ansible.
+# Build (once) a local base image of the novaops.compute test bed:
+#   localhost/novaops/<distro>-systemd:<hash of this script + distro>   and   :latest
+# Debian + systemd as PID 1 + python3/python3-apt for Ansible, for
+#   DISTRO=debian12  Debian 12 (bookworm), the bed's nodes (the default)
+#   DISTRO=debian13  Debian 13 (trixie), e.g. Nova 31's option data
+#                    (tools/gen-nova-opt-data.sh)
 #
 # No container registry is reachable here, so the image is made with
 # debootstrap from Debian's mirror and `podman import`-ed. Idempotent: exits at
@@ -10,6 +13,7 @@
 #
 # Needs root. Installs its own host prerequisites (podman, runc, debootstrap).
 # Environment:
+#   DISTRO                  debian12 (default) or debian13
 #   DEBIAN_MIRROR           (default http://deb.debian.org/debian)
 #   DEBIAN_SECURITY_MIRROR  (default http://deb.debian.org/debian-security)
 #   NOVAOPS_IMAGE_FORCE=1   rebuild even if the image exists
@@ -19,8 +23,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$root/tools/podman/containers.conf}"
 
-repo=localhost/novaops/debian12-systemd
-tag="$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)"
+distro="${DISTRO:-debian12}"
+case "$distro" in
+  debian12) suite=bookworm ;;
+  debian13) suite=trixie ;;
+  *) echo "build-base-image: DISTRO must be debian12 or debian13, not '$distro'" >&2; exit 2 ;;
+esac
+repo=localhost/novaops/$distro-systemd
+# a new tag whenever this script changes, one per distro
+tag="$({ cat "${BASH_SOURCE[0]}"; echo "$distro"; } | sha256sum | cut -c1-12)"
 image="$repo:$tag"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 security_mirror="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
@@ -77,15 +88,17 @@ cleanup() {
 trap cleanup EXIT
 rootfs="$work/rootfs"
 
-log "debootstrap bookworm (minbase) from $mirror into $rootfs"
-debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" "$mirror" \
+log "debootstrap $suite (minbase) from $mirror into $rootfs"
+debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" \
   > "$work/debootstrap.log" 2>&1 || { tail -50 "$work/debootstrap.log" >&2; exit 1; }
 log "debootstrap done after $((SECONDS - start)) s"
 
+# bookworm and trixie alike: <suite>-updates, and <suite>-security on the
+# security mirror (the naming since Debian 11).
 cat > "$rootfs/etc/apt/sources.list" <<EOF
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb $security_mirror bookworm-security main
+deb $mirror $suite main
+deb $mirror $suite-updates main
+deb $security_mirror $suite-security main
 EOF
 
 # Keep downloaded .debs: the bed bind-mounts a host directory at
@@ -121,7 +134,7 @@ tar --numeric-owner --xattrs -C "$rootfs" -c . |
     --change 'CMD ["/sbin/init"]' \
     --change 'STOPSIGNAL SIGRTMIN+3' \
     --change 'ENV container=podman' \
-    --message "novaops debian12-systemd base ($tag)" \
+    --message "novaops $distro-systemd base ($tag)" \
     - "$image" >/dev/null
 podman tag "$image" "$repo:latest"
 # drop images of older versions of this script (the bed uses :latest)

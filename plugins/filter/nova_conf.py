@@ -17,15 +17,16 @@ description:
   - C(nova_compute_keystoneauth(settings)) - nova.conf's keystoneauth sections (those of the services nova-compute
     calls, such as C([placement])) from the role's variables, as section -> option -> value; each holds
     C(auth_type = password) and each option from C(nova_compute_<section>_<option>) (null when unset).
-  - C(nova_conf_override_errors(overrides, opt_data, release='26')) - the list of overrides (section -> option
-    -> value) that Nova C(release) would reject or ignore, checked against the role's option data
-    (C(files/nova-<release>-options.json)).
+  - C(nova_conf_override_errors(overrides, release='26')) - the list of overrides (section -> option -> value)
+    that Nova C(release) would reject or ignore, checked against the collection's option data of that release
+    (C(26) or C(31); an empty list when C(release) is null or empty; fails for a release without data).
   - C(oslo_ini(mapping, header='')) - nova.conf text from a mapping section -> option -> value (null values and
     sections with only null values left out; booleans as true/false; lists joined with commas; mappings as
     k:v,k:v). Fails naming C([section] option), never the value, when a name or value holds a line break or NUL.
-  - C(nova_conf_mask(text, opt_data=None)) - nova.conf text with the value of every secret option masked, as the
-    option data's C(secret) flag says (an option the data does not know is secret when its name looks like one);
-    transport_url and connection keep their user, hosts and ports.
+  - C(nova_conf_mask(text, release=None)) - nova.conf text with the value of every secret option masked, as the
+    C(secret) flag of Nova C(release)'s option data says (an option the data does not know, or every option when
+    C(release) is null, is secret when its name looks like one); transport_url and connection keep their user,
+    hosts and ports. Fails for a release without data.
   - C(mask_url(text)) - a URL or a log line with every password in it replaced by C(********).
   - C(mask_secrets(text_or_lines, secrets)) - a string or a list of strings with every occurrence of each non-empty
     secret in C(secrets) (as written, URL-quoted or unquoted) replaced by C(********).
@@ -60,7 +61,13 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.novaops.compute.plugins.module_utils import _libvirt_conf, _nova_options, _oslo_ini, _urls
+from ansible_collections.novaops.compute.plugins.module_utils import (
+    _libvirt_conf,
+    _nova_options,
+    _nova_releases,
+    _oslo_ini,
+    _urls,
+)
 from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf
 
 
@@ -74,9 +81,18 @@ def nova_compute_keystoneauth(settings):
     return _nova_conf.keystoneauth_sections(dict(settings))
 
 
-def nova_conf_override_errors(overrides, opt_data, release="26"):
+def _opt_data(release):
+    try:
+        return _nova_releases.opt_data(release)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from None
+
+
+def nova_conf_override_errors(overrides, release="26"):
     """List the overrides that Nova (release) would reject or ignore."""
-    return _nova_conf.check_overrides(overrides, opt_data, release)
+    if release in (None, ""):
+        return []
+    return _nova_conf.check_overrides(overrides, release, _opt_data(release))
 
 
 def oslo_ini(mapping, header=""):
@@ -87,9 +103,9 @@ def oslo_ini(mapping, header=""):
         raise AnsibleFilterError("nova.conf: %s" % exc) from None
 
 
-def nova_conf_mask(text, opt_data=None):
-    """Mask secret values in nova.conf text, by the option data's secret flag."""
-    data = opt_data or {}
+def nova_conf_mask(text, release=None):
+    """Mask secret values in nova.conf text, by the secret flags of Nova (release)'s option data."""
+    data = {} if release in (None, "") else _opt_data(release)
     return _oslo_ini.mask_ini(text, lambda section, option: _nova_options.is_secret(data, section, option))
 
 

@@ -6,7 +6,8 @@ are secret.
 
 Pure: data in, data out.  The data comes from oslo-config-generator's
 machine-readable output (``--format yaml``), reduced by compact_opt_data to
-what the checks need and shipped with the role as JSON.
+what the checks need and shipped as one Python module per Nova release
+(``_nova_opt_data_<release>.py``, loaded by ``_nova_releases.opt_data``).
 """
 
 from __future__ import annotations
@@ -39,27 +40,47 @@ LEGACY_OPTIONS = {
 _SECRET_NAME = re.compile(r"password|passwd|secret|token|credential|transport_url|connection", re.IGNORECASE)
 
 
-def compact_opt_data(opt_data):
+def _compact_spec(opt):
+    """One option of the generator's data, reduced (no help text)."""
+    spec = {"type": opt.get("type")}
+    choices = [c[0] if isinstance(c, (list, tuple)) else c for c in (opt.get("choices") or [])]
+    if choices:
+        spec["choices"] = [str(c) if c is not None else None for c in choices]
+    for key in ("min", "max", "default", "sample_default", "deprecated_since"):
+        if opt.get(key) is not None:
+            spec[key] = opt[key]
+    if opt.get("deprecated_reason"):
+        # help text wrapped over lines: one line, for messages
+        spec["deprecated_reason"] = " ".join(str(opt["deprecated_reason"]).split())
+    for flag in ("secret", "deprecated_for_removal", "advanced"):
+        if opt.get(flag):
+            spec[flag] = True
+    return spec
+
+
+def compact_opt_data(opt_data, release_data=None):
     """Reduce oslo-config-generator's machine-readable data to what checks need.
 
-    Returns ``{"options": {group: {name: spec}}, "deprecated": {group: {name: [group, name]}}}``
-    where spec holds ``type`` and, when set, ``choices``, ``min``, ``max`` and
-    ``secret`` (True).
+    Returns ``{"options": {group: {name: spec}}, "deprecated": {group: {name: [group, name]}}}``.
+    A spec holds ``type`` and, when set, ``choices``, ``min``, ``max``,
+    ``default`` (as the generator gives it: computed defaults such as
+    ``[DEFAULT] host`` are those of the machine that generated the data, and
+    ``sample_default`` then says what the sample config shows instead),
+    ``deprecated_since``, ``deprecated_reason`` (on one line), and the flags ``secret``,
+    ``deprecated_for_removal`` and ``advanced`` (True). ``deprecated`` maps
+    each old name (deprecated_opts) to the option's current group and name.
+
+    ``release_data`` (tools/gen-nova-opt-data.sh's nova_<release>_release.yaml)
+    adds ``release`` (e.g. "26"), ``nova_version`` (the Debian package
+    version), ``namespaces`` (the option namespaces of the release's sample
+    nova.conf) and ``filters`` (the scheduler filter class names it ships).
     """
     options = {}
     deprecated = {}
     for group, data in sorted(opt_data.get("options", {}).items()):
         specs = {}
         for opt in data.get("opts", []):
-            spec = {"type": opt.get("type")}
-            choices = [c[0] if isinstance(c, (list, tuple)) else c for c in (opt.get("choices") or [])]
-            if choices:
-                spec["choices"] = [str(c) if c is not None else None for c in choices]
-            for bound in ("min", "max"):
-                if opt.get(bound) is not None:
-                    spec[bound] = opt[bound]
-            if opt.get("secret"):
-                spec["secret"] = True
+            spec = _compact_spec(opt)
             for name in {opt.get("name"), opt.get("dest")} - {None}:
                 specs[name] = spec
             for old in opt.get("deprecated_opts") or []:
@@ -67,7 +88,13 @@ def compact_opt_data(opt_data):
                 if old.get("name"):
                     deprecated.setdefault(old_group, {})[old["name"]] = [group, opt.get("dest") or opt.get("name")]
         options[group] = specs
-    return {"options": options, "deprecated": deprecated}
+    compact = {"options": options, "deprecated": deprecated}
+    if release_data:
+        compact["release"] = str(release_data["release"])
+        compact["nova_version"] = str(release_data["nova_version"])
+        compact["namespaces"] = list(release_data.get("namespaces") or [])
+        compact["filters"] = sorted(release_data.get("scheduler_filters") or [])
+    return compact
 
 
 def _group(section):

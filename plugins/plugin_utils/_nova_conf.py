@@ -24,7 +24,7 @@ from ansible_collections.novaops.compute.plugins.module_utils._libvirt_conf impo
     check_key as libvirt_check_key,
     render_value as libvirt_render_value,
 )
-from ansible_collections.novaops.compute.plugins.module_utils import _nova_options
+from ansible_collections.novaops.compute.plugins.module_utils import _nova_options, _nova_releases
 from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import has_line_break
 
 MASK = _urls.MASK
@@ -506,7 +506,13 @@ def check_override_shape(overrides):
     return errors
 
 
-def check_overrides(overrides, data, release="26"):
-    """nova_compute_nova_conf_overrides against Nova's option data (compact form),
-    naming the role variable that replaces a removed option."""
+def check_overrides(overrides, release="26", data=None):
+    """nova_compute_nova_conf_overrides against the option data of Nova ``release``
+    (``data``, compact form, when given instead), naming the role variable that
+    replaces a removed option. No release and no data: nothing to check.
+    Raises ValueError for a release the collection has no data for."""
+    if data is None:
+        if release in (None, ""):
+            return []
+        data = _nova_releases.opt_data(release)
     return _nova_options.check_overrides(overrides, data, str(release), OVERRIDES, ROLE_SETTINGS)

@@ -44,9 +44,10 @@ FILTER_CALLS = {
                            " is sequence",
     "nova_compute_keystoneauth": "({'nova_compute_placement_password': 'PW12'}"
                                  " | novaops.compute.nova_compute_keystoneauth).placement.auth_type == 'password'",
-    "nova_conf_override_errors": "({'DEFAULT': {'debug': true}}"
-                                 " | novaops.compute.nova_conf_override_errors(opt_data, '26')) == []",
-    "nova_conf_mask": "'PW12' not in ('[placement]\\npassword = PW12\\n' | novaops.compute.nova_conf_mask(opt_data))",
+    "nova_conf_override_errors": "({'DEFAULT': {'debug': true}} | novaops.compute.nova_conf_override_errors('26')) == []"
+                                 " and ({'hyperv': {'vswitch_name': 'br0'}} | novaops.compute.nova_conf_override_errors('31'))"
+                                 " is search('Nova 31')",
+    "nova_conf_mask": "'PW12' not in ('[placement]\\npassword = PW12\\n' | novaops.compute.nova_conf_mask('26'))",
     "oslo_ini": "({'DEFAULT': {'debug': true, 'host': none}} | novaops.compute.oslo_ini)"
                 " is search('(?m)^debug = true$')",
     "libvirt_conf_value": "(true | novaops.compute.libvirt_conf_value) == '1'",
@@ -105,7 +106,8 @@ def test_tarball_holds_no_test_or_tooling_files(installed):
     hidden = sorted(n for n in names if any(part.startswith(".") for part in n.split("/")))
     assert hidden == []
     for needed in ("LICENSE", "README.md", "roles/nova_compute/README.md", "roles/vnc_client/README.md",
-                   "roles/nova_compute/files/nova-26-options.json", "meta/runtime.yml"):
+                   "plugins/module_utils/_nova_releases.py", "plugins/module_utils/_nova_opt_data_26.py",
+                   "plugins/module_utils/_nova_opt_data_31.py", "meta/runtime.yml"):
         assert needed in names, needed
 
 
@@ -164,13 +166,10 @@ def test_every_filter_is_called(installed):
 
 
 def test_every_filter_works_from_the_tarball(installed):
-    home = _collection_home(installed)
     work, env = installed[2], installed[3]
     filters = _filters(installed)
     play = [{
         "name": "Call every filter once", "hosts": "localhost", "connection": "local", "gather_facts": False,
-        "vars": {"opt_data": "{{ lookup('ansible.builtin.file', '%s') | from_json }}"
-                             % (home / "roles" / "nova_compute" / "files" / "nova-26-options.json")},
         "tasks": [{"name": "Filter %s" % name, "ansible.builtin.assert": {"that": [FILTER_CALLS[name]]}}
                   for name in filters],
     }]

@@ -1,35 +1,97 @@
 """Unit tests for module_utils/_nova_options.py: Nova's option data, its secret
 flags, and overrides checked against it."""
 
-import json
 import os
 
 import pytest
 import yaml
 
 from ansible_collections.novaops.compute.plugins.module_utils import _nova_options as no
+from ansible_collections.novaops.compute.plugins.module_utils import _nova_releases
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.join(HERE, "..", "..", "..", "..")
-FULL_DATA = os.path.join(ROOT, "tests", "unit", "data", "nova_26_opt_data.yaml")
-SHIPPED = os.path.join(ROOT, "roles", "nova_compute", "files", "nova-26-options.json")
+DATA_DIR = os.path.join(HERE, "..", "..", "data")
 
 
-@pytest.fixture(scope="module")
-def full():
-    with open(FULL_DATA, encoding="utf-8") as handle:
+def _load(name):
+    with open(os.path.join(DATA_DIR, name), encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
 @pytest.fixture(scope="module")
+def full():
+    return _load("nova_26_opt_data.yaml")
+
+
+@pytest.fixture(scope="module")
 def nova26():
-    with open(SHIPPED, encoding="utf-8") as handle:
-        return json.load(handle)
+    return _nova_releases.opt_data("26")
 
 
-def test_shipped_data_is_the_compacted_full_data(full, nova26):
-    """tools/compact-opt-data.py was re-run after compact_opt_data changed."""
-    assert no.compact_opt_data(full) == nova26
+@pytest.mark.parametrize("release", _nova_releases.SUPPORTED)
+def test_shipped_data_is_the_compacted_full_data(release):
+    """tools/compact-opt-data.py was re-run after compact_opt_data or the data changed."""
+    expected = no.compact_opt_data(_load("nova_%s_opt_data.yaml" % release), _load("nova_%s_release.yaml" % release))
+    assert _nova_releases.opt_data(release) == expected
+
+
+@pytest.mark.parametrize("release", _nova_releases.SUPPORTED)
+def test_shipped_modules_say_how_they_were_made_and_keep_lines_short(release):
+    path = os.path.join(HERE, "..", "..", "..", "..", "plugins", "module_utils", "_nova_opt_data_%s.py" % release)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    assert "Generated (do not edit) by `python tools/compact-opt-data.py %s`" % release in text
+    assert max(len(line) for line in text.splitlines()) <= 150
+
+
+OPT = {"name": "config_drive_format", "dest": "config_drive_format", "type": "string value",
+       "choices": [["iso9660", "A file system image standard"], ["vfat", "Legacy"]], "default": "iso9660",
+       "sample_default": None, "min": None, "max": None, "secret": False, "advanced": True,
+       "deprecated_for_removal": True, "deprecated_since": "19.0.0",
+       "deprecated_reason": "\nThis option was originally added as a workaround for bug in libvirt,\nthat was resolved.\n",
+       "help": "Config drive format.\n\nLong help text", "deprecated_opts": [{"group": "DEFAULT", "name": "old_format"}],
+       "mutable": False, "namespace": "nova.conf"}
+
+
+def test_compact_spec_keeps_what_a_lint_needs_and_no_help():
+    data = no.compact_opt_data({"options": {"DEFAULT": {"opts": [OPT]}}})
+    assert data == {
+        "options": {"DEFAULT": {"config_drive_format": {
+            "type": "string value", "choices": ["iso9660", "vfat"], "default": "iso9660",
+            "deprecated_for_removal": True, "deprecated_since": "19.0.0", "advanced": True,
+            "deprecated_reason": "This option was originally added as a workaround for bug in libvirt, that was resolved."}}},
+        "deprecated": {"DEFAULT": {"old_format": ["DEFAULT", "config_drive_format"]}},
+    }
+
+
+def test_compact_spec_leaves_out_unset_fields_and_keeps_falsy_defaults():
+    opts = [{"name": "a", "type": "integer value", "default": 0, "min": 0, "max": None, "secret": False,
+             "deprecated_for_removal": False, "deprecated_reason": None, "deprecated_since": None, "advanced": False},
+            {"name": "b", "type": "boolean value", "default": False},
+            {"name": "c", "type": "string value", "default": None, "sample_default": "<current_hostname>", "secret": True}]
+    specs = no.compact_opt_data({"options": {"g": {"opts": opts}}})["options"]["g"]
+    assert specs == {"a": {"type": "integer value", "default": 0, "min": 0},
+                     "b": {"type": "boolean value", "default": False},
+                     "c": {"type": "string value", "sample_default": "<current_hostname>", "secret": True}}
+
+
+def test_compact_data_of_a_release():
+    release = {"release": 31, "nova_version": "2:31.0.0-6+deb13u3", "namespaces": ["nova.conf", "oslo.log"],
+               "scheduler_filters": ["ComputeFilter", "AllHostsFilter"]}
+    data = no.compact_opt_data({"options": {}}, release)
+    assert data == {"options": {}, "deprecated": {}, "release": "31", "nova_version": "2:31.0.0-6+deb13u3",
+                    "namespaces": ["nova.conf", "oslo.log"], "filters": ["AllHostsFilter", "ComputeFilter"]}
+    assert "release" not in no.compact_opt_data({"options": {}})
+
+
+def test_the_real_data_has_defaults_and_deprecations(nova26):
+    libvirt = nova26["options"]["libvirt"]
+    assert libvirt["virt_type"]["default"] == "kvm"
+    assert nova26["options"]["DEFAULT"]["host"]["sample_default"] == "<current_hostname>"
+    vcpu_pin_set = nova26["options"]["DEFAULT"]["vcpu_pin_set"]
+    assert vcpu_pin_set["deprecated_for_removal"] is True and vcpu_pin_set["deprecated_since"] == "20.0.0"
+    assert "cpu_dedicated_set" in vcpu_pin_set["deprecated_reason"] and "\n" not in vcpu_pin_set["deprecated_reason"]
+    assert not any("help" in spec for group in nova26["options"].values() for spec in group.values())
 
 
 def test_every_secret_of_the_full_data_is_flagged(full, nova26):

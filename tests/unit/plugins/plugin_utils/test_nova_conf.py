@@ -1,7 +1,6 @@
 """Unit tests for the nova_compute role's pure checks (plugin_utils/_nova_conf.py)
 and the filters that hand them the role's variables (plugins/filter/nova_conf.py)."""
 
-import json
 import os
 from urllib.parse import quote
 
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.novaops.compute.plugins.filter import nova_conf as filters
 from ansible_collections.novaops.compute.plugins.module_utils._nova_options import compact_opt_data
+from ansible_collections.novaops.compute.plugins.module_utils import _nova_releases
 from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf as nc
 
 PROFILE = dict(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "300")), deadline=None,
@@ -301,11 +301,11 @@ def test_mask_url(url, expected):
     assert nc.mask_url(url) == expected
 
 
-def test_nova_conf_mask_filter_follows_the_secret_flag(nova26):
+def test_nova_conf_mask_filter_follows_the_secret_flag():
     text = ("[DEFAULT]\ntransport_url = rabbit://nova:RABBITPW@ctl1:5672/\nmy_ip = 10.0.0.11\n"
             "[libvirt]\nrbd_secret_uuid = 457eb676\n[placement]\npassword = PLACEMENTPW\n"
             "[neutron]\npassword = NEUTRONPW\nusername = neutron\n")
-    masked = filters.nova_conf_mask(text, nova26)
+    masked = filters.nova_conf_mask(text, "26")
     assert "RABBITPW" not in masked and "PLACEMENTPW" not in masked and "NEUTRONPW" not in masked
     assert "username = neutron" in masked
     assert "rbd_secret_uuid = 457eb676" in masked  # in the data, not secret
@@ -374,7 +374,7 @@ OPT_DATA = {
     ({"libvirt": {"virt_type": "xen"}}, "must be one of kvm, qemu"),
 ])
 def test_overrides_checked_against_option_data(overrides, fragment):
-    errors = nc.check_overrides(overrides, compact_opt_data(OPT_DATA))
+    errors = nc.check_overrides(overrides, "26", compact_opt_data(OPT_DATA))
     assert any(fragment in e and "nova_compute_nova_conf_overrides" in e for e in errors), errors
 
 
@@ -382,17 +382,12 @@ def test_good_overrides_and_removals_pass():
     overrides = {"compute": {"resume_guests_state_on_host_boot": True, "max_concurrent_builds": 4,
                              "cpu_shared_set": None},
                  "libvirt": {"virt_type": "qemu"}, "DEFAULT": {"debug": "true", "whatever_removed": None}}
-    assert nc.check_overrides(overrides, compact_opt_data(OPT_DATA)) == []
-
-
-REAL_DATA_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "nova_compute", "files",
-                              "nova-26-options.json")
+    assert nc.check_overrides(overrides, "26", compact_opt_data(OPT_DATA)) == []
 
 
 @pytest.fixture(scope="module")
 def nova26():
-    with open(REAL_DATA_PATH, encoding="utf-8") as handle:
-        return json.load(handle)
+    return _nova_releases.opt_data("26")
 
 
 @pytest.mark.parametrize("overrides, fragment", [
@@ -407,17 +402,38 @@ def nova26():
     ({"vnc": {"novncproxy_port": 70000}}, "must be at most 65535"),
     ({"compute": {"no_such_option": 1}}, "is not an option Nova 26 knows"),
 ])
-def test_overrides_against_nova_26(nova26, overrides, fragment):
-    errors = nc.check_overrides(overrides, nova26)
+def test_overrides_against_nova_26(overrides, fragment):
+    errors = nc.check_overrides(overrides, "26")
     assert any(fragment in e for e in errors), errors
 
 
-def test_real_overrides_pass_nova_26(nova26):
+def test_real_overrides_pass_nova_26():
     overrides = {"compute": {"cpu_shared_set": "2-3"},
                  "libvirt": {"virt_type": "kvm", "images_type": "qcow2"},
                  "neutron": {"auth_url": "http://ctl:5000/v3", "password": "x"},
                  "DEFAULT": {"debug": True, "log_dir": None, "resume_guests_state_on_host_boot": True}}
-    assert nc.check_overrides(overrides, nova26) == []
+    assert nc.check_overrides(overrides, "26") == []
+
+
+def test_override_errors_filter_takes_a_release():
+    assert filters.nova_conf_override_errors({"DEFAULT": {"debug": True}}, "26") == []
+    assert filters.nova_conf_override_errors({"DEFAULT": {"debug": True}}, 31) == []
+    # no release (RDO: the role does not know which): nothing to check against
+    assert filters.nova_conf_override_errors({"nope": {"x": 1}}, None) == []
+    errors = filters.nova_conf_override_errors({"filter_scheduler": {"nope": 1}}, "31")
+    assert errors == ["nova_compute_nova_conf_overrides: [filter_scheduler] nope is not an option Nova 31 knows"]
+    with pytest.raises(Exception) as raised:
+        filters.nova_conf_override_errors({}, "27")
+    assert "27" in str(raised.value) and "26 (Zed), 31 (Epoxy)" in str(raised.value)
+
+
+def test_nova_conf_mask_filter_without_a_release_goes_by_the_name():
+    text = "[libvirt]\nrbd_secret_uuid = 457eb676\n[placement]\npassword = PLACEMENTPW\n"
+    masked = filters.nova_conf_mask(text)
+    assert "PLACEMENTPW" not in masked and "457eb676" not in masked
+    assert "457eb676" in filters.nova_conf_mask(text, "31") and "PLACEMENTPW" not in filters.nova_conf_mask(text, "31")
+    with pytest.raises(Exception):
+        filters.nova_conf_mask(text, "27")
 
 
 # --------------------------------------------------------------------------

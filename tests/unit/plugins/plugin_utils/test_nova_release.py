@@ -7,7 +7,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.novaops.compute.plugins.filter import nova_conf as filters
-from ansible_collections.novaops.compute.plugins.module_utils import _nova_releases
+from ansible_collections.novaops.compute.plugins.module_utils import _nova_options, _nova_releases
+from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf
 from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_release as nr
 
 SUPPORTED = "26 (2022.2 Zed), 31 (2025.1 Epoxy)"
@@ -172,3 +173,34 @@ def test_label():
     assert _nova_releases.label(31) == "Nova 31 (2025.1 Epoxy)"
     assert _nova_releases.label("27") == "Nova 27"
     assert set(_nova_releases.SERIES) == set(_nova_releases.SUPPORTED)
+
+
+# Overrides of names another supported release has
+
+def test_a_section_another_release_has_is_named_with_it():
+    errors = _nova_conf.check_overrides({"hyperv": {"vswitch_name": "br0"}, "rdp": {"enabled": True}}, "31")
+    assert errors == [
+        "nova_compute_nova_conf_overrides: [hyperv] is not a section Nova 31 knows (a section of Nova 26, removed since)",
+        "nova_compute_nova_conf_overrides: [rdp] is not a section Nova 31 knows (a section of Nova 26, removed since)",
+    ]
+    assert _nova_conf.check_overrides({"hyperv": {"vswitch_name": "br0"}}, "26") == []
+
+
+def test_an_option_another_release_has_is_named_with_it():
+    data = {r: _nova_releases.opt_data(r)["options"] for r in _nova_releases.SUPPORTED}
+    removed = sorted((s, o) for s in data["26"] if s in data["31"] for o in data["26"][s]
+                     if o not in data["31"][s] and o not in _nova_releases.opt_data("31")["deprecated"].get(s, {}))
+    new = sorted((s, o) for s in data["31"] if s in data["26"] for o in data["31"][s]
+                 if o not in data["26"][s] and o not in _nova_releases.opt_data("26")["deprecated"].get(s, {}))
+    assert removed and new
+    (section, option), (new_section, new_option) = removed[0], new[0]
+    errors = _nova_conf.check_overrides({section: {option: "1"}}, "31")
+    assert len(errors) == 1 and errors[0].endswith("(an option of Nova 26, removed since)"), errors
+    errors = _nova_conf.check_overrides({new_section: {new_option: "1"}}, "26")
+    assert len(errors) == 1 and errors[0].endswith("(an option of Nova 31, new after Nova 26)"), errors
+
+
+def test_the_option_module_needs_no_other_release():
+    errors = _nova_options.check_overrides({"hyperv": {"vswitch_name": "br0"}}, _nova_releases.opt_data("31"), "31")
+    assert len(errors) == 1 and errors[0].startswith("overrides: [hyperv] is not a section Nova 31 knows")
+    assert "removed since" not in errors[0]

@@ -210,3 +210,17 @@ def test_line_breaks_are_refused_naming_the_variable(tmp_path, run_case_playbook
     assert rc != 0, output
     failure = output[output.index("fatal:"):] if "fatal:" in output else output
     assert name in failure, output
+
+
+@pytest.mark.parametrize("release", [31, "26", "auto", "27"])
+def test_the_argument_specs_leave_the_release_to_the_roles_own_check(tmp_path, run_case_playbook, release):
+    """A string (an int from YAML too): which releases exist is the option data's
+    to say (validate.yml's first task), not a list of choices typed into the specs."""
+    rc, output = run_argspec(run_case_playbook, tmp_path, nova_compute_release=release)
+    assert rc == 0, output
+
+
+def test_an_int_release_is_the_release(tmp_path, run_case_playbook):
+    rc, output = run_check(run_case_playbook, tmp_path, nova_compute_release=26)
+    assert rc == 0, output
+    assert "Nova 26 (2022.2 Zed), as nova_compute_release says" in words(output), output

@@ -102,6 +102,7 @@ integration: collection bed-deps
 docs: collection
 	$(BIN)/ansible-doc -t role novaops.compute.nova_compute | grep -q nova_compute_transport_url
 	$(BIN)/ansible-doc -t role novaops.compute.nova_compute | grep -q nova_compute_neutron_password
+	$(BIN)/ansible-doc -t role novaops.compute.nova_compute | grep -q nova_compute_release
 	$(BIN)/ansible-doc -t role novaops.compute.vnc_client | grep -q vnc_client_x11_forwarding
 	$(BIN)/ansible-doc -t module novaops.compute.vnc_check | grep -q security_types
 	$(BIN)/ansible-doc -t module novaops.compute.vnc_check | grep -q console_address

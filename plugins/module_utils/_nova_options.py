@@ -170,14 +170,28 @@ def replacement(legacy, settings=None):
     return " and ".join(named)
 
 
-def check_overrides(overrides, data, release="26", name="overrides", settings=None):
+def _elsewhere(others, release, section, option=None):
+    """" (an option of Nova 26, removed since)" when another release's data
+    (``others``: release -> data) knows what ``release`` does not; else ""."""
+    for other, data in sorted((others or {}).items(), key=lambda item: int(item[0])):
+        known = data.get("options", {}).get(section)
+        if known is not None and (option is None or option in known):
+            what = "a section" if option is None else "an option"
+            when = "removed since" if int(other) < int(release) else "new after Nova %s" % release
+            return " (%s of Nova %s, %s)" % (what, other, when)
+    return ""
+
+
+def check_overrides(overrides, data, release="26", name="overrides", settings=None, others=None):
     """Check nova.conf overrides (section -> option -> value) against compact option data.
 
     Catches what the node's validator would reject (unknown sections and
     options) plus what it cannot see: renamed options, wrong types, values
     outside choices or bounds.  None values (removals) are always accepted.
     The value of a secret option is never shown.  ``name`` is what messages
-    call the overrides; ``settings`` is passed to ``replacement``.
+    call the overrides; ``settings`` is passed to ``replacement``;
+    ``others`` (release -> data of the other releases) says when an unknown
+    name is one of another release (removed since, or new after this one).
     """
     if not isinstance(overrides, dict) or not data:
         return []
@@ -202,13 +216,14 @@ def check_overrides(overrides, data, release="26", name="overrides", settings=No
                 continue
             if section not in options:
                 close = difflib.get_close_matches(str(section), list(options), n=1)
-                hint = " (did you mean [%s]?)" % close[0] if close else ""
+                hint = _elsewhere(others, release, section) or (" (did you mean [%s]?)" % close[0] if close else "")
                 errors.append("%s: [%s] is not a section Nova %s knows%s" % (name, section, release, hint))
                 continue
             spec = options[section].get(option)
             if spec is None:
                 close = difflib.get_close_matches(str(option), list(options[section]), n=1)
-                hint = " (did you mean %s?)" % close[0] if close else ""
+                hint = (_elsewhere(others, release, section, option)
+                        or (" (did you mean %s?)" % close[0] if close else ""))
                 errors.append("%s: [%s] %s is not an option Nova %s knows%s" % (name, section, option, release, hint))
                 continue
             problem = _type_problem(spec, value, is_secret(data, section, option))

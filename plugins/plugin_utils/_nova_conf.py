@@ -515,4 +515,5 @@ def check_overrides(overrides, release="26", data=None):
         if release in (None, ""):
             return []
         data = _nova_releases.opt_data(release)
-    return _nova_options.check_overrides(overrides, data, str(release), OVERRIDES, ROLE_SETTINGS)
+    others = {r: _nova_releases.opt_data(r) for r in _nova_releases.SUPPORTED if r != str(release)}
+    return _nova_options.check_overrides(overrides, data, str(release), OVERRIDES, ROLE_SETTINGS, others)

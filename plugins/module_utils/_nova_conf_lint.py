@@ -256,7 +256,7 @@ def _check_semantics(conf, data, release, compute_only, shared_instances_path):
             "[DEFAULT] %s%s is forced: nova-compute writes it to placement on every update, overwriting "
             "any ratio set through the placement API; to seed placement once use [DEFAULT] %s (%s), "
             "or keep it and set %s" % (option, checks.shown(value), initial, "nova_compute_" + initial,
-                                      "nova_compute_" + option),
+                                       "nova_compute_" + option),
             _replacement([("DEFAULT", initial)])))
     if compute_only:
         for group, option in _DATABASES:

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: nova_conf_lint
-short_description: Lint a nova.conf against the option data of a Nova release - removed, renamed and unknown options, bad values, and the problems the nova_compute role refuses
+short_description: Lint a nova.conf against a Nova release's option data and the nova_compute role's checks
 version_added: 0.1.0
 author:
   - novaops.compute developers (@novaops)

@@ -115,6 +115,9 @@ docs: collection
 	$(BIN)/ansible-doc -t module novaops.compute.image_cache_info | grep -q removal_expected
 	$(BIN)/ansible-doc -t module novaops.compute.guest_info | grep -q started_behind_novas_back
 	$(BIN)/ansible-doc -t filter novaops.compute.inventory_report | grep -q image_cache_info
+	$(BIN)/ansible-doc -t module novaops.compute.nova_conf_lint | grep -q shared_instances_path
+	$(BIN)/ansible-doc -t module novaops.compute.nova_conf_lint | grep -q removed_in
+	$(BIN)/ansible-doc -t filter novaops.compute.nova_conf_migration | grep -q compute_only
 
 build: collection
 	mkdir -p build

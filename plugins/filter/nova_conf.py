@@ -13,7 +13,8 @@ description:
   - This plugin file provides several filters; each is documented here. None of their messages shows a secret.
   - C(nova_compute_errors(settings, facts=None, known_filters=None)) - the list of problems with the role's
     variables (a mapping of every C(nova_compute_*) variable to its value); C(facts) may hold C(memtotal_mb)
-    and C(kvm). C(known_filters) is ignored.
+    and C(kvm). C(known_filters) (a release's scheduler filter names, as in its option data) adds the unknown
+    names to the refusal of a scheduler filter setting, which belongs to the controllers.
   - C(nova_compute_keystoneauth(settings)) - nova.conf's keystoneauth sections (those of the services nova-compute
     calls, such as C([placement])) from the role's variables, as section -> option -> value; each holds
     C(auth_type = password) and each option from C(nova_compute_<section>_<option>) (null when unset).

@@ -55,6 +55,8 @@ FILTER_CALLS = {
                 " is search('(?m)^debug = true$')",
     "libvirt_conf_value": "(true | novaops.compute.libvirt_conf_value) == '1'",
     "ini_value": "(['a', 'b'] | novaops.compute.ini_value) == 'a,b'",
+    "nova_conf_migration": "('[DEFAULT]\\nvncserver_listen = 0.0.0.0\\n' | novaops.compute.nova_conf_migration('26'))"
+                           ".variables.nova_compute_vnc_server_listen == '0.0.0.0'",
 }
 
 FORBIDDEN = (".config/", "tests/conftest.py", "tests/unit/", "tests/integration/", "molecule/", ".git/", ".venv/", ".cache/")

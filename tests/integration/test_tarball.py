@@ -52,6 +52,8 @@ FILTER_CALLS = {
                 " is search('(?m)^debug = true$')",
     "libvirt_conf_value": "(true | novaops.compute.libvirt_conf_value) == '1'",
     "ini_value": "(['a', 'b'] | novaops.compute.ini_value) == 'a,b'",
+    "systemctl_show": "('Id=libvirtd.service\\nActiveState=active\\n' | novaops.compute.systemctl_show)"
+                      ".libvirtd.ActiveState == 'active'",
 }
 
 FORBIDDEN = (".config/", "tests/conftest.py", "tests/unit/", "tests/integration/", "molecule/", ".git/", ".venv/", ".cache/")

@@ -57,6 +57,8 @@ FILTER_CALLS = {
     "ini_value": "(['a', 'b'] | novaops.compute.ini_value) == 'a,b'",
     "nova_conf_migration": "('[DEFAULT]\\nvncserver_listen = 0.0.0.0\\n' | novaops.compute.nova_conf_migration('26'))"
                            ".variables.nova_compute_vnc_server_listen == '0.0.0.0'",
+    "systemctl_show": "('Id=libvirtd.service\\nActiveState=active\\n' | novaops.compute.systemctl_show)"
+                      ".libvirtd.ActiveState == 'active'",
 }
 
 FORBIDDEN = (".config/", "tests/conftest.py", "tests/unit/", "tests/integration/", "molecule/", ".git/", ".venv/", ".cache/")

@@ -61,7 +61,7 @@ def test_one_base_entry_used_by_both_instances(compute1, nova_instances, image_i
     assert {user["instance_uuid"] for user in entry["users"]} == {s["id"] for s in nova_instances.values()}
     assert {user["instance_name"] for user in entry["users"]} == set(INSTANCES)
     assert entry["removal_expected"] is None and "removing it by hand breaks those disks" in entry["reason"]
-    assert result["settings"]["manager_interval"] == 30
+    assert result["settings"]["manager_interval"] == 20
     # the bed's node has run a cache-manager pass (compute_nodes names it)
     assert result["manager"]["host"] == "compute1" and result["manager"]["last_pass"]
     assert result["storage"]["shared_filesystem"] is False

@@ -26,7 +26,7 @@ options:
 EXAMPLES = r"""
 - name: Read the units' state
   ansible.builtin.command:
-    argv: [systemctl, show, --property=Id,UnitFileState,ActiveState, --, libvirtd, libvirtd.socket]
+    argv: [systemctl, show, "--property=Id,UnitFileState,ActiveState", --, libvirtd, libvirtd.socket]
   register: units
   changed_when: false
   check_mode: false

@@ -3,7 +3,7 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.novaops.compute.plugins.filter.systemd import systemctl_show
+from ansible_collections.novaops.compute.plugins.filter.systemctl_show import systemctl_show
 
 # compute1 of the bed (Debian 12, systemd 252.39-1~deb12u2), libvirtd.socket stopped:
 # systemctl show --property=Id,UnitFileState,ActiveState -- libvirtd libvirtd.socket virtlogd.socket

@@ -102,6 +102,7 @@ integration: collection bed-deps
 docs: collection
 	$(BIN)/ansible-doc -t role novaops.compute.nova_compute | grep -q nova_compute_transport_url
 	$(BIN)/ansible-doc -t role novaops.compute.nova_compute | grep -q nova_compute_neutron_password
+	$(BIN)/ansible-doc -t role novaops.compute.nova_compute | grep -q nova_compute_release
 	$(BIN)/ansible-doc -t role novaops.compute.vnc_client | grep -q vnc_client_x11_forwarding
 	$(BIN)/ansible-doc -t module novaops.compute.vnc_check | grep -q security_types
 	$(BIN)/ansible-doc -t module novaops.compute.vnc_check | grep -q console_address
@@ -114,6 +115,9 @@ docs: collection
 	$(BIN)/ansible-doc -t module novaops.compute.image_cache_info | grep -q removal_expected
 	$(BIN)/ansible-doc -t module novaops.compute.guest_info | grep -q started_behind_novas_back
 	$(BIN)/ansible-doc -t filter novaops.compute.inventory_report | grep -q image_cache_info
+	$(BIN)/ansible-doc -t module novaops.compute.nova_conf_lint | grep -q shared_instances_path
+	$(BIN)/ansible-doc -t module novaops.compute.nova_conf_lint | grep -q removed_in
+	$(BIN)/ansible-doc -t filter novaops.compute.nova_conf_migration | grep -q compute_only
 
 build: collection
 	mkdir -p build

@@ -13,13 +13,23 @@ description:
   - This plugin file provides several filters; each is documented here. None of their messages shows a secret.
   - C(nova_compute_errors(settings, facts=None, known_filters=None)) - the list of problems with the role's
     variables (a mapping of every C(nova_compute_*) variable to its value); C(facts) may hold C(memtotal_mb)
-    and C(kvm). C(known_filters) is ignored.
+    and C(kvm). C(known_filters) (a release's scheduler filter names, as in its option data) adds the unknown
+    names to the refusal of a scheduler filter setting, which belongs to the controllers.
   - C(nova_compute_keystoneauth(settings)) - nova.conf's keystoneauth sections (those of the services nova-compute
     calls, such as C([placement])) from the role's variables, as section -> option -> value; each holds
     C(auth_type = password) and each option from C(nova_compute_<section>_<option>) (null when unset).
   - C(nova_conf_override_errors(overrides, release='26')) - the list of overrides (section -> option -> value)
     that Nova C(release) would reject or ignore, checked against the collection's option data of that release
     (C(26) or C(31); an empty list when C(release) is null or empty; fails for a release without data).
+  - C(nova_compute_release(setting, probe=None)) - the Nova release the role works with, from
+    C(nova_compute_release) (C(auto) or a release) and C(probe), what the role read on the node (C(package),
+    C(installed) and C(candidate) versions, C(manager)); a dict of C(release), C(label), C(found) (where the
+    release came from), C(error) (why the role must stop, naming C(nova_compute_release) and the supported
+    releases, or null) and C(message).
+  - C(nova_release_info(release)) - what the collection's option data says of Nova C(release) besides its
+    options - C(release), C(label), C(nova_version) (the package version the data comes from), C(namespaces)
+    (oslo-config-generator's namespaces of the release's sample nova.conf) and C(filters) (its scheduler
+    filter class names). Fails for a release without data.
   - C(oslo_ini(mapping, header='')) - nova.conf text from a mapping section -> option -> value (null values and
     sections with only null values left out; booleans as true/false; lists joined with commas; mappings as
     k:v,k:v). Fails naming C([section] option), never the value, when a name or value holds a line break or NUL.
@@ -68,7 +78,7 @@ from ansible_collections.novaops.compute.plugins.module_utils import (
     _oslo_ini,
     _urls,
 )
-from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf
+from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf, _nova_release
 
 
 def nova_compute_errors(settings, facts=None, known_filters=None):
@@ -93,6 +103,19 @@ def nova_conf_override_errors(overrides, release="26"):
     if release in (None, ""):
         return []
     return _nova_conf.check_overrides(overrides, release, _opt_data(release))
+
+
+def nova_compute_release(setting, probe=None):
+    """The Nova release the role works with, from nova_compute_release and the node's probes."""
+    return _nova_release.choose_release(setting, dict(probe or {}))
+
+
+def nova_release_info(release):
+    """The release, its label, package version, namespaces and scheduler filters (no options)."""
+    data = _opt_data(release)
+    return {"release": data["release"], "label": _nova_releases.label(data["release"]),
+            "nova_version": data["nova_version"], "namespaces": list(data["namespaces"]),
+            "filters": list(data["filters"])}
 
 
 def oslo_ini(mapping, header=""):
@@ -141,6 +164,8 @@ class FilterModule:
             "nova_compute_errors": nova_compute_errors,
             "nova_compute_keystoneauth": nova_compute_keystoneauth,
             "nova_conf_override_errors": nova_conf_override_errors,
+            "nova_compute_release": nova_compute_release,
+            "nova_release_info": nova_release_info,
             "oslo_ini": oslo_ini,
             "nova_conf_mask": nova_conf_mask,
             "mask_url": mask_url,

@@ -13,10 +13,11 @@ from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import p
 ENVIRON = {"LANGUAGE": "C", "LC_ALL": "C"}
 
 
-def node_module(argument_spec):
+def node_module(argument_spec, **kwargs):
     """An AnsibleModule that only reads: check mode supported, commands in the C
-    locale, a ``timeout`` option (when it has one) above 0."""
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    locale, a ``timeout`` option (when it has one) above 0. ``kwargs`` go to
+    AnsibleModule (mutually_exclusive ...)."""
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
     module.run_command_environ_update = ENVIRON
     timeout = module.params.get("timeout")
     if timeout is not None and timeout <= 0:

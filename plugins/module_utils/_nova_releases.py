@@ -20,6 +20,8 @@ from ansible_collections.novaops.compute.plugins.module_utils import _nova_opt_d
 SUPPORTED = ("26", "31")
 # The upstream release names: 26 is Zed (2022.2, Debian 12), 31 is Epoxy (2025.1, Debian 13).
 NAMES = {"26": "Zed", "31": "Epoxy"}
+# Their upstream release numbers (the "series").
+SERIES = {"26": "2022.2", "31": "2025.1"}
 
 _DATA = {"26": _nova_opt_data_26.DATA, "31": _nova_opt_data_31.DATA}
 
@@ -38,6 +40,14 @@ def opt_data(release):
         raise ValueError("no option data for Nova release %r: supported are %s"
                          % (release, ", ".join("%s (%s)" % (r, NAMES[r]) for r in SUPPORTED)))
     return _DATA[key]
+
+
+def label(release):
+    """"Nova 31 (2025.1 Epoxy)" for a supported release, "Nova 27" for another."""
+    key = str(release).strip()
+    if key in NAMES:
+        return "Nova %s (%s %s)" % (key, SERIES[key], NAMES[key])
+    return "Nova %s" % key
 
 
 def release_of_version(version):

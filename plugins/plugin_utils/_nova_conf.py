@@ -13,8 +13,6 @@ are parsed by the module_utils of each format, never here.
 
 from __future__ import annotations
 
-import ipaddress
-import math
 import re
 from urllib.parse import quote, quote_plus, unquote
 
@@ -24,7 +22,18 @@ from ansible_collections.novaops.compute.plugins.module_utils._libvirt_conf impo
     check_key as libvirt_check_key,
     render_value as libvirt_render_value,
 )
-from ansible_collections.novaops.compute.plugins.module_utils import _nova_options, _nova_releases
+from ansible_collections.novaops.compute.plugins.module_utils import _nova_conf_checks, _nova_options, _nova_releases
+from ansible_collections.novaops.compute.plugins.module_utils._nova_conf_checks import (
+    CONTROLLER_ONLY,
+    KEYSTONEAUTH_OPTIONS,
+    KEYSTONEAUTH_SECTIONS,
+    ROLE_VARIABLES,
+    controller_where as _controller_where,
+    ip as _ip,
+    is_true,
+    number as _number,
+    shown as _shown,
+)
 from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import has_line_break
 
 MASK = _urls.MASK
@@ -37,35 +46,9 @@ CPU_MODES = ("host-model", "host-passthrough", "custom", "none")
 MIGRATION_SCHEMES = ("tcp", "ssh", "tls")
 
 OVERRIDES = "nova_compute_nova_conf_overrides"
-# The role variable that writes each nova.conf option a removed name points to
-# (_nova_options.LEGACY_OPTIONS), so a refusal can say what to set instead.
-ROLE_SETTINGS = {
-    ("vnc", "server_listen"): "nova_compute_vnc_server_listen",
-    ("vnc", "server_proxyclient_address"): "nova_compute_vnc_server_proxyclient_address",
-    ("libvirt", "live_migration_scheme"): "nova_compute_live_migration_scheme",
-    ("libvirt", "live_migration_inbound_addr"): "nova_compute_live_migration_inbound_addr",
-}
-# Options a service of the control plane reads from its own host's nova.conf:
-# a compute node's copy has no effect, so an override of one is refused with
-# where it belongs. ([filter_scheduler]'s other options, such as
-# track_instance_changes, and [neutron]'s keystoneauth options are read by
-# nova-compute.)
-CONTROLLER_ONLY = {
-    ("filter_scheduler", "enabled_filters"): "nova-scheduler",
-    ("filter_scheduler", "available_filters"): "nova-scheduler",
-    # The metadata proxy: nova-api's metadata service checks the signature
-    # neutron's metadata agent makes with the shared secret.
-    ("neutron", "service_metadata_proxy"): "nova-api's metadata service",
-    ("neutron", "metadata_proxy_shared_secret"): "nova-api's metadata service",
-}
-_CONTROLLER_WHERE = "%s reads it on the controllers, not nova-compute: set [%s] %s in the control plane's nova.conf"
-# The sections of the services nova-compute calls with keystoneauth's
-# password plugin, each written from the variables nova_compute_<section>_<option>
-# (keystoneauth_sections) and checked alike (check_keystoneauth): placement
-# (capacity reports) and neutron (plugging and binding instance ports).
-KEYSTONEAUTH_SECTIONS = ("placement", "neutron")
-KEYSTONEAUTH_OPTIONS = ("auth_url", "username", "password", "project_name", "user_domain_name",
-                        "project_domain_name", "region_name", "valid_interfaces")
+# The role variable that writes each nova.conf option (module_utils/_nova_conf_checks.py,
+# shared with nova_conf_lint), so a refusal of a removed name can say what to set instead.
+ROLE_SETTINGS = ROLE_VARIABLES
 
 
 # --------------------------------------------------------------------------
@@ -106,48 +89,6 @@ def mask_secrets(text_or_lines, secrets):
 # --------------------------------------------------------------------------
 # Small value tests
 # --------------------------------------------------------------------------
-
-def _number(value, whole=False):
-    """``value`` as an int or float, else None.
-
-    Numeric strings count: ``-e nova_compute_cpu_allocation_ratio=8.0`` on
-    the command line gives the string '8.0'. Booleans, NaN and infinity do not.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        pattern = r"[+-]?\d+" if whole else r"[+-]?(\d+(\.\d*)?|\.\d+)"
-        if not re.fullmatch(pattern, value.strip(), re.ASCII):
-            return None
-        return int(value) if whole else float(value)
-    if isinstance(value, int) or (isinstance(value, float) and not whole and math.isfinite(value)):
-        return value
-    return None
-
-
-def _ip(value):
-    try:
-        return ipaddress.ip_address(str(value).strip("[]"))
-    except ValueError:
-        return None
-
-
-def _is_loopback_host(host):
-    if host is None:
-        return True
-    if str(host).lower() in ("localhost", "localhost.localdomain"):
-        return True
-    address = _ip(host)
-    return bool(address and address.is_loopback)
-
-
-def _shown(value):
-    """A non-secret value for a message: left out when it may hold credentials or a line break."""
-    text = str(value)
-    if "@" in text or has_line_break(text):
-        return ""
-    return " (%s)" % text
-
 
 # --------------------------------------------------------------------------
 # Line breaks anywhere
@@ -244,57 +185,33 @@ def _check_nonnegative_int(name, value):
 
 
 def _check_console_addresses(prefix, listen, proxyclient, base_url):
-    """Listen/proxy-client rules shared by VNC and SPICE."""
-    errors = []
-    listen_name = "nova_compute_%s_server_listen" % prefix
-    client_name = "nova_compute_%s_server_proxyclient_address" % prefix
-    listen_ip = _ip(listen)
-    if listen_ip is None:
-        errors.append("%s%s must be an IP address (0.0.0.0, :: or one of the node's)" % (listen_name, _shown(listen)))
-    if proxyclient is None or str(proxyclient) == "":
-        errors.append("%s is empty: set it to the node's management address" % client_name)
-        return errors
-    client_ip = _ip(proxyclient)
-    if client_ip is None and not _urls.is_host(proxyclient):
-        errors.append("%s%s is neither an IP address nor a host name" % (client_name, _shown(proxyclient)))
-        return errors
-    if client_ip is not None and client_ip.is_unspecified:
-        errors.append("%s is %s: the console proxy cannot connect to a wildcard address; "
-                      "use the node's management IP" % (client_name, proxyclient))
-        return errors
-    proxy_host = _urls.http_url_host(base_url)
-    proxy_is_remote = proxy_host is not None and not _is_loopback_host(proxy_host)
-    if proxy_is_remote and _is_loopback_host(proxyclient):
-        errors.append("%s is %s but the console proxy (%s) runs on another host: "
-                      "use the node's management IP" % (client_name, proxyclient, proxy_host))
-    if proxy_is_remote and listen_ip is not None and listen_ip.is_loopback:
-        errors.append("%s is %s: consoles would only answer on loopback while the console "
-                      "proxy (%s) is another host; use 0.0.0.0 or the node's management IP"
-                      % (listen_name, listen, proxy_host))
-    if (listen_ip is not None and client_ip is not None and not listen_ip.is_unspecified
-            and not listen_ip.is_loopback and listen_ip != client_ip):
-        errors.append("%s (%s) must be 0.0.0.0, :: or the same address as %s (%s): the proxy "
-                      "connects to the proxy-client address" % (listen_name, listen, client_name, proxyclient))
-    return errors
+    """Listen/proxy-client rules shared by VNC and SPICE (and by nova_conf_lint)."""
+    return _nova_conf_checks.console_address_problems(
+        listen, proxyclient, base_url,
+        "nova_compute_%s_server_listen" % prefix, "nova_compute_%s_server_proxyclient_address" % prefix)
 
 
 def _override_bool(overrides, section, option):
-    value = (overrides.get(section) or {}).get(option)
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes", "on")
-    return bool(value)
+    return is_true((overrides.get(section) or {}).get(option))
 
 
-def _controller_where(section, option):
-    return _CONTROLLER_WHERE % (CONTROLLER_ONLY[(section, option)], section, option)
+def _unknown_filters_note(filters, known_filters):
+    unknown = _nova_conf_checks.unknown_filters(filters, known_filters)
+    return "; it also names filters this Nova release does not have: %s" % ", ".join(unknown) if unknown else ""
 
 
-def _check_controller_only(settings, overrides):
-    """The retired scheduler variables, and overrides of CONTROLLER_ONLY options (values never shown)."""
+def _check_controller_only(settings, overrides, known_filters=None):
+    """The retired scheduler variables, and overrides of CONTROLLER_ONLY options (values never shown).
+
+    Filter names not in ``known_filters`` (the release's filters) are named too,
+    so the setting does not move to the controllers with a filter nova-scheduler
+    would refuse to start with."""
     errors = []
-    if settings.get("nova_compute_scheduler_enabled_filters") is not None:
+    enabled = settings.get("nova_compute_scheduler_enabled_filters")
+    if enabled is not None:
         errors.append("nova_compute_scheduler_enabled_filters is not a nova_compute setting any more: "
-                      + _controller_where("filter_scheduler", "enabled_filters"))
+                      + _controller_where("filter_scheduler", "enabled_filters")
+                      + _unknown_filters_note(enabled, known_filters))
     if settings.get("nova_compute_scheduler_custom_filters"):
         errors.append("nova_compute_scheduler_custom_filters is not a nova_compute setting any more: "
                       + _controller_where("filter_scheduler", "available_filters"))
@@ -302,8 +219,9 @@ def _check_controller_only(settings, overrides):
         for section, option in CONTROLLER_ONLY:
             options = overrides.get(section)
             if isinstance(options, dict) and options.get(option) is not None:
-                errors.append("%s: [%s] %s has no effect on a compute node: %s"
-                              % (OVERRIDES, section, option, _controller_where(section, option)))
+                note = _unknown_filters_note(options[option], known_filters) if option == "enabled_filters" else ""
+                errors.append("%s: [%s] %s has no effect on a compute node: %s%s"
+                              % (OVERRIDES, section, option, _controller_where(section, option), note))
     return errors
 
 
@@ -364,13 +282,14 @@ def check_keystoneauth(settings, section):
     return errors
 
 
-def check_settings(settings, facts=None, known_filters=None):  # pylint: disable=unused-argument
+def check_settings(settings, facts=None, known_filters=None):
     """Return the list of problems with the role's variables.
 
     ``settings`` maps variable names (``nova_compute_*``) to their values;
     ``facts`` may hold ``memtotal_mb`` and ``kvm`` (bool: /dev/kvm exists).
-    ``known_filters`` is accepted and ignored (scheduler filters are not a
-    compute node's setting).
+    ``known_filters`` (the option data's ``filters`` of the node's release)
+    adds the unknown filter names to the refusal of scheduler filter settings,
+    which belong to the controllers; nothing is judged without it.
     """
     s = settings
     facts = facts or {}
@@ -447,7 +366,7 @@ def check_settings(settings, facts=None, known_filters=None):  # pylint: disable
         errors += _check_console_addresses(kind, s.get("nova_compute_%s_server_listen" % kind),
                                            s.get("nova_compute_%s_server_proxyclient_address" % kind), s.get(base))
 
-    errors += _check_controller_only(s, overrides)
+    errors += _check_controller_only(s, overrides, known_filters)
 
     interval = s.get("nova_compute_image_cache_manager_interval")
     number = _number(interval, whole=True)
@@ -515,4 +434,5 @@ def check_overrides(overrides, release="26", data=None):
         if release in (None, ""):
             return []
         data = _nova_releases.opt_data(release)
-    return _nova_options.check_overrides(overrides, data, str(release), OVERRIDES, ROLE_SETTINGS)
+    others = {r: _nova_releases.opt_data(r) for r in _nova_releases.SUPPORTED if r != str(release)}
+    return _nova_options.check_overrides(overrides, data, str(release), OVERRIDES, ROLE_SETTINGS, others)

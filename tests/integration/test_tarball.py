@@ -48,10 +48,15 @@ FILTER_CALLS = {
                                  " and ({'hyperv': {'vswitch_name': 'br0'}} | novaops.compute.nova_conf_override_errors('31'))"
                                  " is search('Nova 31')",
     "nova_conf_mask": "'PW12' not in ('[placement]\\npassword = PW12\\n' | novaops.compute.nova_conf_mask('26'))",
+    "nova_compute_release": "('auto' | novaops.compute.nova_compute_release({'package': 'nova-common', 'installed':"
+                            " '2:31.0.0-6+deb13u3'})).release == '31'",
+    "nova_release_info": "('31' | novaops.compute.nova_release_info).namespaces | length == 17",
     "oslo_ini": "({'DEFAULT': {'debug': true, 'host': none}} | novaops.compute.oslo_ini)"
                 " is search('(?m)^debug = true$')",
     "libvirt_conf_value": "(true | novaops.compute.libvirt_conf_value) == '1'",
     "ini_value": "(['a', 'b'] | novaops.compute.ini_value) == 'a,b'",
+    "nova_conf_migration": "('[DEFAULT]\\nvncserver_listen = 0.0.0.0\\n' | novaops.compute.nova_conf_migration('26'))"
+                           ".variables.nova_compute_vnc_server_listen == '0.0.0.0'",
     "systemctl_show": "('Id=libvirtd.service\\nActiveState=active\\n' | novaops.compute.systemctl_show)"
                       ".libvirtd.ActiveState == 'active'",
 }
@@ -109,7 +114,8 @@ def test_tarball_holds_no_test_or_tooling_files(installed):
     assert hidden == []
     for needed in ("LICENSE", "README.md", "roles/nova_compute/README.md", "roles/vnc_client/README.md",
                    "plugins/module_utils/_nova_releases.py", "plugins/module_utils/_nova_opt_data_26.py",
-                   "plugins/module_utils/_nova_opt_data_31.py", "meta/runtime.yml"):
+                   "plugins/module_utils/_nova_opt_data_31.py", "plugins/plugin_utils/_nova_release.py",
+                   "roles/nova_compute/vars/Debian_13.yml", "meta/runtime.yml"):
         assert needed in names, needed
 
 

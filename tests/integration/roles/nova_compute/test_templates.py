@@ -1,10 +1,11 @@
 """Render nova.conf through ansible-playbook, as configure.yml does, and check
 it option by option.
 
-Each case is a set of inventory variables; the rendered file is parsed as INI
-and checked with oslo-config-validator against Nova 26's option data
-(tests/unit/data/nova_26_opt_data.yaml, generated from Debian's packages), so
-the check runs without Nova installed.
+Each case is a set of inventory variables, rendered for each Nova release the
+collection supports (26: Debian 12, 31: Debian 13); the rendered file is
+parsed as INI and checked with oslo-config-validator against that release's
+option data (tests/unit/data/nova_<release>_opt_data.yaml, generated from
+Debian's packages), so the check runs without Nova installed.
 """
 
 import configparser
@@ -18,7 +19,12 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
 BIN = os.path.dirname(sys.executable)
-OPT_DATA = os.path.join(ROOT, "tests", "unit", "data", "nova_26_opt_data.yaml")
+RELEASES = ("26", "31")
+
+
+def opt_data(release):
+    return os.path.join(ROOT, "tests", "unit", "data", "nova_%s_opt_data.yaml" % release)
+
 
 BASE = {
     "nova_compute_transport_url": "rabbit://nova:RABBIT_SECRET@controller:5672/",
@@ -29,6 +35,7 @@ BASE = {
     "nova_compute_my_ip": "10.88.0.11",
     "nova_compute_novncproxy_base_url": "http://controller:6080/vnc_auto.html",
     "__nova_compute_kvm": {"stat": {"exists": False}},
+    "__nova_compute_release": "26",
 }
 
 CASES = {
@@ -96,24 +103,52 @@ def render(run_case_playbook, tmp_path, os_vars, variables):
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, run_case_playbook):
+def rendered_by_release(tmp_path_factory, run_case_playbook):
+    """release -> case name -> (text, parsed, directory): every case for every release."""
     out = {}
-    for name, (os_vars, variables) in CASES.items():
-        tmp = tmp_path_factory.mktemp(name)
-        out[name] = render(run_case_playbook, tmp, os_vars, variables) + (tmp,)
+    for release in RELEASES:
+        for name, (os_vars, variables) in CASES.items():
+            tmp = tmp_path_factory.mktemp("%s-%s" % (name, release))
+            case = dict(variables, __nova_compute_release=release)
+            out.setdefault(release, {})[name] = render(run_case_playbook, tmp, os_vars, case) + (tmp,)
     return out
 
 
-def validate(path):
+@pytest.fixture(scope="module")
+def rendered(rendered_by_release):
+    """The cases as rendered for Nova 26."""
+    return rendered_by_release["26"]
+
+
+def validate(path, release="26"):
     return subprocess.run(
-        [os.path.join(BIN, "oslo-config-validator"), "--opt-data", OPT_DATA, "--input-file", str(path),
+        [os.path.join(BIN, "oslo-config-validator"), "--opt-data", opt_data(release), "--input-file", str(path),
          "--fatal-warnings"], capture_output=True, text=True, check=False)
 
 
+@pytest.mark.parametrize("release", RELEASES)
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_nova_26_accepts_every_rendered_file(rendered, name):
-    result = validate(rendered[name][2] / "nova.conf")
+def test_each_release_accepts_every_file_rendered_for_it(rendered_by_release, release, name):
+    result = validate(rendered_by_release[release][name][2] / "nova.conf", release)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_releases_render_the_same_options(rendered_by_release, name):
+    """Every option the role writes is one of both releases (tests/unit/roles/
+    test_release_data.py): the two renders differ in nothing but the release."""
+    assert rendered_by_release["26"][name][0] == rendered_by_release["31"][name][0]
+
+
+def test_nova_31_rejects_what_it_removed(tmp_path):
+    """The opt data is real: Nova 31 removed the Hyper-V driver's and RDP's sections, which Nova 26 has."""
+    old = tmp_path / "old.conf"
+    old.write_text("[hyperv]\nvswitch_name = br0\n[rdp]\nenabled = false\n")
+    assert validate(old, "26").returncode == 0
+    result = validate(old, "31")
+    assert result.returncode == 1
+    for name in ("hyperv/vswitch_name", "rdp/enabled"):
+        assert name in result.stderr
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -16,6 +16,10 @@ GOOD = {
     "nova_compute_cpu_allocation_ratio": 16.0,
     "nova_compute_ram_allocation_ratio": 1.5,
     "__nova_compute_kvm": {"stat": {"exists": False}},
+    # What set_vars.yml reads on compute1 (Debian 12): package_facts' entry of nova-common.
+    "__nova_compute_release_probe": {
+        "package": "nova-common", "manager": "apt", "candidate": None,
+        "installed": [{"name": "nova-common", "version": "2:26.2.2-1~deb12u5", "arch": "all", "source": "apt"}]},
 }
 
 
@@ -33,6 +37,36 @@ def run_check(run_case_playbook, tmp_path, *args, drop=(), **changes):
 def test_good_settings_pass(tmp_path, run_case_playbook):
     rc, output = run_check(run_case_playbook, tmp_path)
     assert rc == 0, output
+    # said once, with where it came from
+    assert words(output).count("Nova 26 (2022.2 Zed), from the installed nova-common 2:26.2.2-1~deb12u5") == 1, output
+
+
+def words(output):
+    """The output with Ansible's line wrapping undone."""
+    return " ".join(output.split())
+
+
+DEBIAN_13_FRESH = {"package": "nova-common", "manager": "apt", "installed": None,
+                   "candidate": "nova-common:\n  Installed: (none)\n  Candidate: 2:31.0.0-6+deb13u3\n"}
+
+
+def test_a_fresh_debian_13_node_is_nova_31_from_apts_candidate(tmp_path, run_case_playbook):
+    """Checked against Nova 31's data: its removed [hyperv] is refused, naming the release that had it."""
+    rc, output = run_check(run_case_playbook, tmp_path, __nova_compute_release_probe=DEBIAN_13_FRESH)
+    assert rc == 0, output
+    assert "Nova 31 (2025.1 Epoxy), from apt's candidate nova-common 2:31.0.0-6+deb13u3 (not installed yet)" \
+        in words(output)
+    rc, output = run_check(run_case_playbook, tmp_path, __nova_compute_release_probe=DEBIAN_13_FRESH,
+                           nova_compute_nova_conf_overrides={"hyperv": {"vswitch_name": "br0"}})
+    assert rc != 0
+    assert "[hyperv] is not a section Nova 31 knows (a section of Nova 26, removed since)" in words(output), output
+
+
+def test_a_given_release_is_used_when_the_node_cannot_tell(tmp_path, run_case_playbook):
+    rc, output = run_check(run_case_playbook, tmp_path, nova_compute_release="31",
+                           __nova_compute_release_probe=dict(DEBIAN_13_FRESH, candidate=None))
+    assert rc == 0, output
+    assert "Nova 31 (2025.1 Epoxy), as nova_compute_release says" in words(output)
 
 
 @pytest.mark.parametrize("changes, fragment", [
@@ -176,3 +210,17 @@ def test_line_breaks_are_refused_naming_the_variable(tmp_path, run_case_playbook
     assert rc != 0, output
     failure = output[output.index("fatal:"):] if "fatal:" in output else output
     assert name in failure, output
+
+
+@pytest.mark.parametrize("release", [31, "26", "auto", "27"])
+def test_the_argument_specs_leave_the_release_to_the_roles_own_check(tmp_path, run_case_playbook, release):
+    """A string (an int from YAML too): which releases exist is the option data's
+    to say (validate.yml's first task), not a list of choices typed into the specs."""
+    rc, output = run_argspec(run_case_playbook, tmp_path, nova_compute_release=release)
+    assert rc == 0, output
+
+
+def test_an_int_release_is_the_release(tmp_path, run_case_playbook):
+    rc, output = run_check(run_case_playbook, tmp_path, nova_compute_release=26)
+    assert rc == 0, output
+    assert "Nova 26 (2022.2 Zed), as nova_compute_release says" in words(output), output

@@ -33,12 +33,10 @@ SECRETS = ("test-only-rabbit-pw", "test-only-placement-pw", "test-only-admin-pw"
 
 
 def pytest_collection_modifyitems(items):
-    """The faults tests (molecule/faults/tests) break and heal the bed, and
-    default/tests/test_tags.py restarts nova-compute: run them after every
-    other scenario's tests on the same bed, which read the start times the
-    first converge recorded (test_tags.py before the faults). Molecule lists
-    the faults tests first."""
-    items.sort(key=lambda item: ("faults" in item.path.parts, item.path.name == "test_tags.py"))
+    """The faults tests (molecule/faults/tests) break and heal the bed: run them
+    after every other scenario's tests on the same bed, which read the start
+    times the first converge recorded. Molecule lists them first."""
+    items.sort(key=lambda item: "faults" in item.path.parts)
 
 
 def bed_host(name):

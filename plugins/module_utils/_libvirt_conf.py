@@ -83,3 +83,41 @@ def render_value(value):
 def render_setting(key, value):
     """``key = value`` for one line of a libvirt config file."""
     return "%s = %s" % (check_key(key), render_value(value))
+
+
+def _setting_line(key):
+    """A line that sets ``key``, or its commented-out example (``#key = ...``)."""
+    return re.compile(r"^#?\s*%s\s*=" % re.escape(key))
+
+
+def _active_line(key):
+    return re.compile(r"^\s*%s\s*=" % re.escape(key))
+
+
+def apply_settings(text, settings):
+    """``text`` (a libvirt config file) with ``settings`` applied, in one pass.
+
+    For each ``key: value`` in order: a null value removes every line that
+    sets ``key`` (its commented example stays); any other value replaces the
+    last line that sets ``key`` or is its commented example with
+    ``key = value``, or is appended when there is none. This is what one
+    ``lineinfile`` per key did, so a file the role wrote before reads the
+    same; applying the same settings twice changes nothing.
+    """
+    lines = text.splitlines(keepends=True)
+    for key, value in (settings or {}).items():
+        check_key(key)
+        if value is None:
+            pattern = _active_line(key)
+            lines = [line for line in lines if not pattern.match(line)]
+            continue
+        new = render_setting(key, value) + "\n"
+        pattern = _setting_line(key)
+        matches = [index for index, line in enumerate(lines) if pattern.match(line)]
+        if matches:
+            lines[matches[-1]] = new
+        else:
+            if lines and not lines[-1].endswith("\n"):
+                lines[-1] += "\n"
+            lines.append(new)
+    return "".join(lines)

@@ -54,6 +54,7 @@ FILTER_CALLS = {
     "oslo_ini": "({'DEFAULT': {'debug': true, 'host': none}} | novaops.compute.oslo_ini)"
                 " is search('(?m)^debug = true$')",
     "libvirt_conf_value": "(true | novaops.compute.libvirt_conf_value) == '1'",
+    "libvirt_conf_apply": "('#a = 0\\n' | novaops.compute.libvirt_conf_apply({'a': true})) == 'a = 1\\n'",
     "ini_value": "(['a', 'b'] | novaops.compute.ini_value) == 'a,b'",
     "nova_conf_migration": "('[DEFAULT]\\nvncserver_listen = 0.0.0.0\\n' | novaops.compute.nova_conf_migration('26'))"
                            ".variables.nova_compute_vnc_server_listen == '0.0.0.0'",

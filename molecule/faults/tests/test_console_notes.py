@@ -11,8 +11,11 @@ same browser check as the instance tests shows it, vnc_check's url mode
 names the layer, the role refuses both of the notes' ways to write it, and
 with the role's own settings the console works again. Until nova-compute
 restarts, diagnose.yml warns that the hand-edited file takes effect at the
-next restart; site.yml's diff shows what it takes back, the edited file is
-kept as a backup, and only nova-compute restarts.
+next restart. The fix is what an operator runs for nova.conf alone,
+`site.yml --tags config --diff`: the setting checks still run (both of the
+notes' ways are refused under that tag too), the diff shows what it takes
+back, nova.conf is the only file under /etc it writes (the edited file kept
+as a backup), no task of another tag runs, and only nova-compute restarts.
 """
 
 import base64
@@ -28,6 +31,11 @@ testinfra_hosts = ["compute1"]
 NOVA_CONF = "/etc/nova/nova.conf"
 # the notes' settings, as they wrote them
 NOTES_VNC = "vncserver_listen = 0.0.0.0\nvncserver_proxyclient_address = 10.89.77.11\n"
+STAMP = "/root/novaops-tags-stamp"
+# A task of each other tag of site.yml: none may run under --tags config.
+OTHER_TASKS = ("Install the compute packages (Debian)", "Set qemu.conf options", "Read the libvirt units' state",
+               "Enable and start nova-compute", "Apply pending restarts", "Install the VNC viewer and xauth",
+               "Find each running guest's console as the console proxy will use it")
 
 
 def legacy_conf(conf):
@@ -88,20 +96,29 @@ def test_notes_settings_leave_the_console_black_and_the_role_fixes_it(host, cont
     for extra in ('{"nova_compute_nova_conf_overrides": {"DEFAULT": {"vncserver_listen": "0.0.0.0", '
                   '"vncserver_proxyclient_address": "10.89.77.11"}}}',
                   '{"nova_compute_vnc_server_proxyclient_address": "127.0.0.1"}'):
-        rc, output = ansible_playbook("site.yml", "--limit", "compute1", "-e", extra)
+        rc, output = ansible_playbook("site.yml", "--limit", "compute1", "--tags", "config", "-e", extra)
         assert_no_secret(output)
         assert rc != 0, output[-2000:]
         assert ("vncserver_listen" in output or "nova_compute_vnc_server_proxyclient_address is 127.0.0.1" in output), \
             output[-2000:]
         assert host.file(NOVA_CONF).content_string == legacy
 
-    # the role's settings: site.yml writes [vnc] server_* back, restarts only nova-compute, the console works
+    # the role's settings, nova.conf alone: --tags config writes [vnc] server_* back, restarts only
+    # nova-compute, the console works
     starts = unit_starts(host, "nova-compute", "libvirtd.service", "libvirtd.socket")
-    rc, output = ansible_playbook("site.yml", "--limit", "compute1", "--diff")
+    host.check_output("touch " + STAMP)
+    rc, output = ansible_playbook("site.yml", "--limit", "compute1", "--tags", "config", "--diff")
     assert_no_secret(output)
     assert rc == 0, output[-3000:]
     assert "-vncserver_listen = 0.0.0.0" in output  # the diff shows what is taken back
     assert "changed=" in recap(output, "compute1")
+    assert "failed=0" in recap(output, "compute1")
+    # files under /etc the run wrote (a backup keeps its original's mtime)
+    written = host.check_output("find /etc -xdev -type f -newer " + STAMP).split()
+    assert written == [NOVA_CONF], written
+    assert "RUNNING HANDLER [novaops.compute.nova_compute : Restart nova-compute]" in output
+    for task in OTHER_TASKS:
+        assert ": %s]" % task not in output and "TASK [%s]" % task not in output, task
     assert host.file(NOVA_CONF).content_string == original
     backups = host.run("grep -l '^vncserver_listen = 0.0.0.0' /etc/nova/nova.conf.*~").stdout.split()
     assert backups, "the hand-edited file is kept as a backup"

@@ -30,6 +30,8 @@ def write_qemu_conf(run_case_playbook, tmp_path, settings):
 
 
 def test_qemu_conf_values_in_libvirt_syntax(tmp_path, run_case_playbook):
+    (tmp_path / "qemu.conf").write_text(QEMU_CONF)
+    (tmp_path / "qemu.conf").chmod(0o600)  # Debian's: the file may hold console passwords
     rc, output, path = write_qemu_conf(run_case_playbook, tmp_path, {
         "log_timestamp": True, "max_files": 32768, "stdio_handler": "logd", "namespaces": ["mount"],
         "user": None})
@@ -44,6 +46,8 @@ def test_qemu_conf_values_in_libvirt_syntax(tmp_path, run_case_playbook):
     assert not any(line.startswith("user") for line in lines)
     assert '#vnc_listen = "0.0.0.0"' in lines
     assert not any(line.startswith("#max_files") for line in lines)
+    assert path.stat().st_mode & 0o777 == 0o600  # the written file keeps the live one's mode
+    assert list(tmp_path.glob("qemu.conf.*~")), "the old file is kept as a backup"
     # Idempotent: the same settings change nothing.
     before = path.read_text()
     rc, output, path = write_qemu_conf(run_case_playbook, tmp_path, {

@@ -134,3 +134,50 @@ def test_render_value_round_trips_or_refuses(value):
     except lc.LibvirtConfValueError:
         return
     assert read_value(text) == expected(value)
+
+
+# apply_settings: qemu.conf edited in one pass, as one lineinfile per key did.
+QEMU_CONF = """# Master configuration file for the QEMU driver.
+#
+#log_timestamp = 0
+#stdio_handler = "logd"
+#migration_port_min = 49152
+vnc_listen = "0.0.0.0"
+"""
+
+
+def test_apply_settings_replaces_the_commented_example_in_place():
+    text = lc.apply_settings(QEMU_CONF, {"log_timestamp": True, "stdio_handler": "file"})
+    assert text.splitlines()[2:4] == ["log_timestamp = 1", 'stdio_handler = "file"']
+    assert text.count("\n") == QEMU_CONF.count("\n")
+
+
+def test_apply_settings_appends_an_unknown_key_with_a_line_break_before_it():
+    assert lc.apply_settings("a = 1", {"namespaces": ["mount"]}) == 'a = 1\nnamespaces = [ "mount" ]\n'
+    assert lc.apply_settings("", {"b": 2}) == "b = 2\n"
+
+
+def test_apply_settings_null_removes_the_setting_and_keeps_the_example():
+    text = lc.apply_settings(QEMU_CONF + "log_timestamp = 1\n  log_timestamp=0\n", {"log_timestamp": None})
+    assert "#log_timestamp = 0\n" in text
+    assert "log_timestamp = 1" not in text and "log_timestamp=0" not in text
+
+
+def test_apply_settings_changes_the_last_match_only():
+    text = lc.apply_settings(QEMU_CONF + "migration_port_min = 1\n", {"migration_port_min": 49152})
+    assert "#migration_port_min = 49152\n" in text
+    assert text.endswith("migration_port_min = 49152\n")
+
+
+def test_apply_settings_is_idempotent_and_leaves_similar_names_alone():
+    settings = {"log_timestamp": False, "vnc": "x", "migration_port_min": 5, "gone": None}
+    once = lc.apply_settings(QEMU_CONF, settings)
+    assert lc.apply_settings(once, settings) == once
+    assert 'vnc_listen = "0.0.0.0"' in once and 'vnc = "x"' in once
+
+
+def test_apply_settings_refuses_a_bad_name_or_value():
+    with pytest.raises(lc.LibvirtConfValueError):
+        lc.apply_settings(QEMU_CONF, {"bad name": 1})
+    with pytest.raises(lc.LibvirtConfValueError):
+        lc.apply_settings(QEMU_CONF, {"log_timestamp": 1.5})

@@ -17,6 +17,7 @@ APT_PACKAGES := python3-venv rsync git shellcheck
 # integration test (qemu-img).
 BED_APT_PACKAGES := chromium chromium-driver tesseract-ocr netpbm qemu-system-x86 qemu-utils websockify novnc
 SANITY_VENV := $(ROOT)/.cache/sanity-venv
+EE_VENV := $(ROOT)/.cache/ee-venv
 ANSIBLE_CORE := $(shell grep -E '^ansible-core==' requirements-dev.txt)
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
@@ -31,13 +32,13 @@ export CONTAINERS_CONF := $(ROOT)/tools/podman/containers.conf
 MOLECULE := cd $(ROOT) && $(BIN)/molecule
 
 .PHONY: help deps venv collection lint sanity units integration test checks build docs clean \
-        image guest-image bed-deps molecule demo demo-clean
+        image guest-image bed-deps molecule demo demo-clean ee
 
 help:
 	@echo "make demo       - a control plane + compute1 in podman, site.yml against them, a report"
 	@echo "make demo-clean - remove what make demo created"
 	@echo "make test       - lint, sanity, unit and integration tests, docs, build, the Molecule scenarios"
-	@echo "make lint | sanity | units | integration | docs | build | image | molecule | clean"
+	@echo "make lint | sanity | units | integration | docs | build | image | ee | molecule | clean"
 
 # apt packages the tool chain needs (skipped when already there).
 define apt_install
@@ -127,6 +128,17 @@ build: collection
 # rebuilt only when tools/build-base-image.sh changes.
 image: deps
 	tools/build-base-image.sh
+
+# The execution environment (execution-environment.yml): ansible-builder,
+# from its own venv, builds it with podman on the base image from the
+# collection's tarball; rebuilt only when its inputs change (tools/build-ee.sh).
+$(EE_VENV)/.installed: tools/ee/requirements-builder.txt | deps
+	$(PYTHON) -m venv $(EE_VENV)
+	$(EE_VENV)/bin/pip install -q -r tools/ee/requirements-builder.txt
+	touch $@
+
+ee: build image $(EE_VENV)/.installed
+	ANSIBLE_BUILDER=$(EE_VENV)/bin/ansible-builder tools/build-ee.sh
 
 # The guest the bed's Nova boots (a kernel, busybox and a banner on its
 # console), built from Debian packages and cached by the script's hash.

@@ -166,7 +166,9 @@ def ee_bed(tmp_path_factory):
 
 
 def test_site_in_check_mode_from_the_ee_changes_nothing(ee_bed):
-    rc, output = run_in_ee(*ee_bed, "playbooks/site.yml", "--check", "--diff")
+    # -v: every module's result is printed, and none may show a secret (this is the bed's
+    # one full check-mode run: test_check_mode.py's own runs --tags config)
+    rc, output = run_in_ee(*ee_bed, "playbooks/site.yml", "--check", "--diff", "-v")
     assert rc == 0, output[-3000:]
     assert_no_secret(output)
     # (the controller is reached too: check_consoles.yml opens the consoles from there)

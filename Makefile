@@ -40,7 +40,7 @@ MOLECULE := cd $(ROOT) && $(BIN)/molecule
 help:
 	@echo "make demo       - a control plane + compute1 in podman, site.yml against them, a report"
 	@echo "make demo-clean - remove what make demo created"
-	@echo "make test       - lint, sanity, unit and integration tests, docs, build, the Molecule scenarios"
+	@echo "make test       - lint, sanity, unit and integration tests, docs, changelog, build, Galaxy's import checks, the Molecule scenarios"
 	@echo "make lint | sanity | units | integration | docs | changelog | build | publish-check | image | molecule | clean"
 
 # apt packages the tool chain needs (skipped when already there).

@@ -18,7 +18,11 @@ APT_PACKAGES := python3-venv rsync git shellcheck
 BED_APT_PACKAGES := chromium chromium-driver tesseract-ocr netpbm qemu-system-x86 qemu-utils websockify novnc
 SANITY_VENV := $(ROOT)/.cache/sanity-venv
 EE_VENV := $(ROOT)/.cache/ee-venv
+IMPORTER_VENV := $(ROOT)/.cache/importer-venv
 ANSIBLE_CORE := $(shell grep -E '^ansible-core==' requirements-dev.txt)
+ANSIBLE_LINT := $(shell grep -E '^ansible-lint==' requirements-dev.txt)
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := $(ROOT)/build/novaops-compute-$(VERSION).tar.gz
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
@@ -31,14 +35,15 @@ export PATH := $(BIN):$(PATH)
 export CONTAINERS_CONF := $(ROOT)/tools/podman/containers.conf
 MOLECULE := cd $(ROOT) && $(BIN)/molecule
 
-.PHONY: help deps venv collection lint sanity units integration test checks build docs clean \
-        image guest-image bed-deps molecule demo demo-clean ee
+.PHONY: help deps venv collection lint sanity units integration test checks build docs changelog \
+        publish-check clean image guest-image bed-deps molecule demo demo-clean ee
 
 help:
 	@echo "make demo       - a control plane + compute1 in podman, site.yml against them, a report"
 	@echo "make demo-clean - remove what make demo created"
-	@echo "make test       - lint, sanity, unit and integration tests, docs, build, the Molecule scenarios"
-	@echo "make lint | sanity | units | integration | docs | build | image | ee | molecule | clean"
+	@echo "make test       - the execution environment, lint, sanity, unit and integration tests, docs, changelog, build,"
+	@echo "                  Galaxy's import checks, the Molecule scenarios"
+	@echo "make lint | sanity | units | integration | docs | changelog | build | publish-check | image | ee | molecule | clean"
 
 # apt packages the tool chain needs (skipped when already there).
 define apt_install
@@ -119,10 +124,43 @@ docs: collection
 	$(BIN)/ansible-doc -t module novaops.compute.nova_conf_lint | grep -q shared_instances_path
 	$(BIN)/ansible-doc -t module novaops.compute.nova_conf_lint | grep -q removed_in
 	$(BIN)/ansible-doc -t filter novaops.compute.nova_conf_migration | grep -q compute_only
+	$(BIN)/python tools/check-filter-docs.py
+	$(BIN)/python tools/role-vars-table.py --check
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent .
+
+# The fragments, changelog.yaml, a release for galaxy.yml's version, and a
+# CHANGELOG.rst that is what antsibull-changelog generates from them.
+changelog: venv
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	@$(BIN)/python -c 'import sys, yaml; \
+	  releases = yaml.safe_load(open("changelogs/changelog.yaml"))["releases"] or {}; \
+	  sys.exit(None if "$(VERSION)" in releases else "galaxy.yml says $(VERSION), a version changelogs/changelog.yaml" \
+	           " has no release for: cut it with antsibull-changelog release --reload-plugins (README: Publishing)")'
+	@mkdir -p .cache && $(BIN)/antsibull-changelog generate --output .cache/CHANGELOG.rst --output-format rst
+	@cmp -s .cache/CHANGELOG.rst CHANGELOG.rst || { diff -u CHANGELOG.rst .cache/CHANGELOG.rst | head -40 || true; \
+	  echo "CHANGELOG.rst is stale: run antsibull-changelog generate"; exit 1; }
+	@unreleased=$$(ls changelogs/fragments | grep -E '\.ya?ml$$' || true); \
+	  [ -z "$$unreleased" ] || echo "note: unreleased fragments (the next release holds them):" $$unreleased
 
 build: collection
 	mkdir -p build
 	$(BIN)/ansible-galaxy collection build --force --output-path build .
+
+# galaxy-importer, in a venv of its own, on the tarball `make build` made, as
+# Galaxy would run it on an upload (tools/galaxy-importer/galaxy-importer.cfg:
+# what needs a container engine is off). Any ERROR, any WARNING not in
+# tools/galaxy-importer/allowed-warnings.txt, or a module or filter without
+# documentation for Galaxy fails it.
+$(IMPORTER_VENV)/.installed: tools/galaxy-importer/requirements.txt requirements-dev.txt | deps
+	$(PYTHON) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/pip install -q --upgrade pip
+	$(IMPORTER_VENV)/bin/pip install -q -r tools/galaxy-importer/requirements.txt '$(ANSIBLE_CORE)' '$(ANSIBLE_LINT)'
+	touch $@
+
+publish-check: build $(IMPORTER_VENV)/.installed
+	$(IMPORTER_VENV)/bin/python tools/galaxy-importer/check.py $(TARBALL) \
+	  $(VENV)/lib/python3.11/site-packages/ansible_collections $(ROOT)/.cache/importer-run
 
 # The bed's base image (Debian 12 + systemd, debootstrap + podman import),
 # rebuilt only when tools/build-base-image.sh changes.
@@ -172,7 +210,7 @@ test: collection image guest-image bed-deps $(SANITY_VENV)/.installed
 # (molecule/default/tests/test_execution_environment.py), about 20 minutes
 # into the bed lane; a cold build takes about 4.
 checks:
-	$(MAKE) --no-print-directory -j1 ee lint sanity units integration docs build
+	$(MAKE) --no-print-directory -j1 ee lint sanity units integration docs changelog build publish-check
 
 clean:
-	rm -rf build .cache/collections tests/output
+	rm -rf build .cache/collections .cache/importer-run .cache/CHANGELOG.rst tests/output

@@ -5,7 +5,7 @@
 
 Everything here works on plain Python values so it is unit-tested without a
 node: the role hands its variables over through the filters in
-``plugins/filter/nova_conf.py`` and fails with the messages returned here
+``plugins/filter/`` (nova_compute_errors.py, ...) and fails with the messages returned here
 before anything on the node changes. Every message names the variable and
 never shows a secret: URLs, INI, libvirt's syntax and Nova's option data
 are parsed by the module_utils of each format, never here.

@@ -11,6 +11,8 @@ or an error that names ``nova_compute_release`` and the supported releases.
 
 from __future__ import annotations
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.novaops.compute.plugins.module_utils import _nova_releases
 
 NAME = "nova_compute_release"
@@ -120,3 +122,13 @@ def choose_release(setting, probe=None):
                                    "install one of those, or set %s" % (NAME, found[len("from "):], what,
                                                                         _supported(), NAME))
     return _answer(release, found)
+
+
+def filter_opt_data(release):
+    """The collection's option data of Nova (release), for a filter: a
+    release without data fails the filter (AnsibleFilterError) with the
+    supported releases."""
+    try:
+        return _nova_releases.opt_data(release)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from None

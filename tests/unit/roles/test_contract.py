@@ -82,13 +82,25 @@ def _role_docs_tool():
 
 @pytest.mark.parametrize("role", ROLES)
 def test_role_readme_is_generated_from_the_argument_specs(role):
-    """roles/ROLE/README.md is what tools/role-vars-table.py generates: it drifts
-    from meta/argument_specs.yml only when someone forgets to run the tool."""
+    """roles/ROLE/README.md is what tools/role-vars-table.py generates, down to
+    the hand-written marker: it drifts from meta/argument_specs.yml only when
+    someone forgets to run the tool."""
     with open(os.path.join(ROOT, "roles", role, "README.md"), encoding="utf-8") as handle:
         current = handle.read()
-    assert current == _role_docs_tool().role_readme(role), "run python tools/role-vars-table.py"
+    tool = _role_docs_tool()
+    generated, marker = current.partition("\n" + tool.HAND_WRITTEN)[:2]
+    assert marker and generated == tool.role_readme(role), "run python tools/role-vars-table.py"
     for name in specs(role):
         assert "| `%s` |" % name in current
+
+
+def test_role_readme_keeps_the_hand_written_part():
+    tool = _role_docs_tool()
+    old = "# Role\n\nold table\n" + tool.HAND_WRITTEN + "\n## Notes\n\nBy hand.\n"
+    assert tool.compose("# Role\n\nnew table\n", old) == ("# Role\n\nnew table\n\n" + tool.HAND_WRITTEN
+                                                          + "\n## Notes\n\nBy hand.\n")
+    assert tool.compose("# Role\n", None) == "# Role\n\n" + tool.HAND_WRITTEN + "\n"
+    assert tool.compose("# Role\n", "# Role, all generated\n") == "# Role\n\n" + tool.HAND_WRITTEN + "\n"
 
 
 @pytest.mark.parametrize("role", ROLES)

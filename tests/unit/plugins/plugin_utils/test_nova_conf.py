@@ -1,5 +1,5 @@
 """Unit tests for the nova_compute role's pure checks (plugin_utils/_nova_conf.py)
-and the filters that hand them the role's variables (plugins/filter/nova_conf.py)."""
+and the filters that hand them the role's variables (plugins/filter/, one file per filter)."""
 
 import os
 from urllib.parse import quote
@@ -8,7 +8,13 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.novaops.compute.plugins.filter import nova_conf as filters
+from ansible_collections.novaops.compute.plugins.filter.libvirt_conf_value import libvirt_conf_value
+from ansible_collections.novaops.compute.plugins.filter.mask_secrets import mask_secrets
+from ansible_collections.novaops.compute.plugins.filter.mask_url import mask_url
+from ansible_collections.novaops.compute.plugins.filter.nova_compute_keystoneauth import nova_compute_keystoneauth
+from ansible_collections.novaops.compute.plugins.filter.nova_conf_mask import nova_conf_mask
+from ansible_collections.novaops.compute.plugins.filter.nova_conf_override_errors import nova_conf_override_errors
+from ansible_collections.novaops.compute.plugins.filter.oslo_ini import oslo_ini
 from ansible_collections.novaops.compute.plugins.module_utils._nova_options import compact_opt_data
 from ansible_collections.novaops.compute.plugins.module_utils import _nova_releases
 from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf as nc
@@ -145,7 +151,7 @@ def test_bad_settings_name_the_variable(changes, variable, fragment):
 
 def test_keystoneauth_sections_from_the_role_variables():
     """One helper writes every keystoneauth section from nova_compute_<section>_*."""
-    sections = filters.nova_compute_keystoneauth(dict(
+    sections = nova_compute_keystoneauth(dict(
         GOOD, nova_compute_placement_username="placement", nova_compute_placement_region_name="RegionTwo",
         nova_compute_placement_valid_interfaces=["internal"], nova_compute_neutron_username="neutron",
         nova_compute_neutron_project_name="service"))
@@ -305,7 +311,7 @@ def test_nova_conf_mask_filter_follows_the_secret_flag():
     text = ("[DEFAULT]\ntransport_url = rabbit://nova:RABBITPW@ctl1:5672/\nmy_ip = 10.0.0.11\n"
             "[libvirt]\nrbd_secret_uuid = 457eb676\n[placement]\npassword = PLACEMENTPW\n"
             "[neutron]\npassword = NEUTRONPW\nusername = neutron\n")
-    masked = filters.nova_conf_mask(text, "26")
+    masked = nova_conf_mask(text, "26")
     assert "RABBITPW" not in masked and "PLACEMENTPW" not in masked and "NEUTRONPW" not in masked
     assert "username = neutron" in masked
     assert "rbd_secret_uuid = 457eb676" in masked  # in the data, not secret
@@ -313,17 +319,17 @@ def test_nova_conf_mask_filter_follows_the_secret_flag():
 
 
 def test_oslo_ini_filter_names_the_option_not_the_value():
-    assert filters.oslo_ini({"DEFAULT": {"debug": True, "host": None}}) == "\n[DEFAULT]\ndebug = true\n"
+    assert oslo_ini({"DEFAULT": {"debug": True, "host": None}}) == "\n[DEFAULT]\ndebug = true\n"
     with pytest.raises(Exception) as raised:
-        filters.oslo_ini({"placement": {"password": "TOPSECRET\n[DEFAULT]"}})
+        oslo_ini({"placement": {"password": "TOPSECRET\n[DEFAULT]"}})
     assert "[placement] password" in str(raised.value) and "TOPSECRET" not in str(raised.value)
 
 
 def test_libvirt_conf_value_filter():
-    assert filters.libvirt_conf_value(True) == "1"
-    assert filters.libvirt_conf_value(["/dev/null", "/dev/kvm"]) == '[ "/dev/null", "/dev/kvm" ]'
+    assert libvirt_conf_value(True) == "1"
+    assert libvirt_conf_value(["/dev/null", "/dev/kvm"]) == '[ "/dev/null", "/dev/kvm" ]'
     with pytest.raises(Exception) as raised:
-        filters.libvirt_conf_value("TOPSECRET'\"")
+        libvirt_conf_value("TOPSECRET'\"")
     assert "TOPSECRET" not in str(raised.value)
 
 
@@ -336,7 +342,7 @@ def test_libvirt_conf_value_filter():
     (None, ["x"], None),
 ])
 def test_mask_secrets(text, secrets, masked):
-    assert filters.mask_secrets(text, secrets) == masked
+    assert mask_secrets(text, secrets) == masked
 
 
 OPT_DATA = {
@@ -416,24 +422,24 @@ def test_real_overrides_pass_nova_26():
 
 
 def test_override_errors_filter_takes_a_release():
-    assert filters.nova_conf_override_errors({"DEFAULT": {"debug": True}}, "26") == []
-    assert filters.nova_conf_override_errors({"DEFAULT": {"debug": True}}, 31) == []
+    assert nova_conf_override_errors({"DEFAULT": {"debug": True}}, "26") == []
+    assert nova_conf_override_errors({"DEFAULT": {"debug": True}}, 31) == []
     # no release (RDO: the role does not know which): nothing to check against
-    assert filters.nova_conf_override_errors({"nope": {"x": 1}}, None) == []
-    errors = filters.nova_conf_override_errors({"filter_scheduler": {"nope": 1}}, "31")
+    assert nova_conf_override_errors({"nope": {"x": 1}}, None) == []
+    errors = nova_conf_override_errors({"filter_scheduler": {"nope": 1}}, "31")
     assert errors == ["nova_compute_nova_conf_overrides: [filter_scheduler] nope is not an option Nova 31 knows"]
     with pytest.raises(Exception) as raised:
-        filters.nova_conf_override_errors({}, "27")
+        nova_conf_override_errors({}, "27")
     assert "27" in str(raised.value) and "26 (Zed), 31 (Epoxy)" in str(raised.value)
 
 
 def test_nova_conf_mask_filter_without_a_release_goes_by_the_name():
     text = "[libvirt]\nrbd_secret_uuid = 457eb676\n[placement]\npassword = PLACEMENTPW\n"
-    masked = filters.nova_conf_mask(text)
+    masked = nova_conf_mask(text)
     assert "PLACEMENTPW" not in masked and "457eb676" not in masked
-    assert "457eb676" in filters.nova_conf_mask(text, "31") and "PLACEMENTPW" not in filters.nova_conf_mask(text, "31")
+    assert "457eb676" in nova_conf_mask(text, "31") and "PLACEMENTPW" not in nova_conf_mask(text, "31")
     with pytest.raises(Exception):
-        filters.nova_conf_mask(text, "27")
+        nova_conf_mask(text, "27")
 
 
 # --------------------------------------------------------------------------
@@ -486,8 +492,8 @@ def test_no_message_or_masked_text_shows_a_piece_of_a_password(password, encode)
                                              "neutron": {"password": [password, [password]],
                                                          "metadata_proxy_shared_secret": password}},
                         libvirt_qemu_conf={"vnc_password": password, "spice_password": [password, 1.5]})
-    shown = errors + [filters.mask_url(url), filters.mask_url("log " + database),
-                      filters.mask_secrets("%s %s %s" % (url, database, password), [password])]
+    shown = errors + [mask_url(url), mask_url("log " + database),
+                      mask_secrets("%s %s %s" % (url, database, password), [password])]
     for text in shown:
         assert not any(p in text for p in pieces), (text, password)
 

@@ -6,7 +6,8 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.novaops.compute.plugins.filter import nova_conf as filters
+from ansible_collections.novaops.compute.plugins.filter.nova_compute_release import nova_compute_release
+from ansible_collections.novaops.compute.plugins.filter.nova_release_info import nova_release_info
 from ansible_collections.novaops.compute.plugins.module_utils import _nova_options, _nova_releases
 from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_conf
 from ansible_collections.novaops.compute.plugins.plugin_utils import _nova_release as nr
@@ -144,13 +145,13 @@ def test_candidate_version(output, version):
 
 
 def test_the_filter():
-    assert filters.nova_compute_release("auto", probe(DEBIAN_13))["release"] == "31"
-    assert filters.nova_compute_release("27")["error"].startswith("nova_compute_release is '27'")
+    assert nova_compute_release("auto", probe(DEBIAN_13))["release"] == "31"
+    assert nova_compute_release("27")["error"].startswith("nova_compute_release is '27'")
 
 
 @pytest.mark.parametrize("release", _nova_releases.SUPPORTED)
 def test_nova_release_info(release):
-    info = filters.nova_release_info(release)
+    info = nova_release_info(release)
     data = _nova_releases.opt_data(release)
     assert info == {"release": release, "label": _nova_releases.label(release), "nova_version": data["nova_version"],
                     "namespaces": data["namespaces"], "filters": data["filters"]}
@@ -158,14 +159,14 @@ def test_nova_release_info(release):
 
 def test_nova_release_info_namespaces():
     """Debian 13's sample nova.conf has 4 namespaces more than Debian 12's."""
-    extra = set(filters.nova_release_info("31")["namespaces"]) - set(filters.nova_release_info(26)["namespaces"])
+    extra = set(nova_release_info("31")["namespaces"]) - set(nova_release_info(26)["namespaces"])
     assert extra == {"os_brick", "os_vif", "oslo.db", "oslo.versionedobjects"}
-    assert len(filters.nova_release_info("31")["namespaces"]) == 17
+    assert len(nova_release_info("31")["namespaces"]) == 17
 
 
 def test_nova_release_info_refuses_a_release_without_data():
     with pytest.raises(AnsibleFilterError, match="26 \\(Zed\\), 31 \\(Epoxy\\)"):
-        filters.nova_release_info("27")
+        nova_release_info("27")
 
 
 def test_label():

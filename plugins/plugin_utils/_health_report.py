@@ -1,29 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: novaops.compute contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that turn node_health_info results into the short reports
-playbooks/diagnose.yml and the nova_compute role print."""
+"""Short reports of node_health_info results, for playbooks/diagnose.yml and
+the nova_compute role (the filters health_line, health_report and
+health_summary hand their input over to these pure functions)."""
 
 from __future__ import annotations
-
-DOCUMENTATION = r"""
-name: health
-short_description: Short reports of novaops.compute.node_health_info results
-version_added: 0.1.0
-description:
-  - "C(health_report(result, host)) - the lines playbooks/diagnose.yml prints for one node - verdict, why, what
-    to do (with a hint naming this collection's playbook or role variable where one fixes it), the guests
-    still running in qemu, then one line per layer."
-  - "C(health_line(result, host)) - the verdict in one line, for failure messages and summaries."
-  - "C(health_summary(results)) - C({healthy, unhealthy}) of a dict C({host: result}); a host without a
-    result (unreachable, the check failed) counts as unhealthy."
-positional: _input
-options:
-  _input:
-    description: A registered node_health_info result (C(health_summary) - a dict of them by host).
-    type: raw
-    required: true
-"""
 
 from ansible_collections.novaops.compute.plugins.module_utils._health import LAYERS
 
@@ -113,12 +95,3 @@ def health_summary(results):
         else:
             unhealthy.append(health_line(result, host))
     return {"healthy": healthy, "unhealthy": unhealthy}
-
-
-class FilterModule:
-    def filters(self):
-        return {
-            "health_report": health_report,
-            "health_line": health_line,
-            "health_summary": health_summary,
-        }

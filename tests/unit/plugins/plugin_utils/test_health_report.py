@@ -1,10 +1,11 @@
-"""The diagnose.yml report filters, on results node_health_info returned for
-real (tests/unit/fixtures/health/module-runs/)."""
+"""The reports behind the health_line, health_report and health_summary
+filters, on results node_health_info returned for real
+(tests/unit/fixtures/health/module-runs/)."""
 
 import json
 import os
 
-from ansible_collections.novaops.compute.plugins.filter import health as f
+from ansible_collections.novaops.compute.plugins.plugin_utils import _health_report as f
 
 RUNS = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "health", "module-runs")
 

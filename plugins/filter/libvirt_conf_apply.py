@@ -10,7 +10,7 @@ name: libvirt_conf_apply
 short_description: A libvirt config file's text (qemu.conf, libvirtd.conf) with settings applied
 version_added: 0.1.0
 description:
-  - For each C(key: value) of O(settings), in order, a value in libvirt's syntax (as
+  - For each key and value of O(settings), in order, a value in libvirt's syntax (as
     P(novaops.compute.libvirt_conf_value#filter) writes it) replaces the last line that sets C(key) or is its
     commented-out example (C(#key = ...)), or is appended when there is none. A null value removes every line
     that sets C(key); its commented example stays.

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from ansible_collections.novaops.compute.plugins.filter.health import health_report
+from ansible_collections.novaops.compute.plugins.filter.health_report import health_report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))

@@ -34,16 +34,22 @@ export PATH := $(BIN):$(PATH)
 # project-local containers.conf, never a rewrite of /etc/containers.
 export CONTAINERS_CONF := $(ROOT)/tools/podman/containers.conf
 MOLECULE := cd $(ROOT) && $(BIN)/molecule
+# The release the bed's nodes run (.config/molecule/config.yml reads
+# NOVAOPS_DISTRO): debian12, Nova 26 (the default), or debian13, Nova 31:
+# `make demo DISTRO=debian13`, `make image DISTRO=debian13`.
+DISTRO ?= debian12
+export NOVAOPS_DISTRO = $(DISTRO)
 
 .PHONY: help deps venv collection lint sanity units integration test checks build docs changelog \
-        publish-check clean image guest-image bed-deps molecule demo demo-clean ee
+        publish-check clean image guest-image bed-deps molecule molecule-debian13 demo demo-clean ee
 
 help:
 	@echo "make demo       - a control plane + compute1 in podman, site.yml against them, a report"
+	@echo "                  (Debian 12, Nova 26; DISTRO=debian13: Debian 13, Nova 31)"
 	@echo "make demo-clean - remove what make demo created"
 	@echo "make test       - the execution environment, lint, sanity, unit and integration tests, docs, changelog, build,"
 	@echo "                  Galaxy's import checks, the Molecule scenarios"
-	@echo "make lint | sanity | units | integration | docs | changelog | build | publish-check | image | ee | molecule | clean"
+	@echo "make lint | sanity | units | integration | docs | changelog | build | publish-check | image | ee | molecule | molecule-debian13 | clean"
 
 # apt packages the tool chain needs (skipped when already there).
 define apt_install
@@ -162,10 +168,10 @@ publish-check: build $(IMPORTER_VENV)/.installed
 	$(IMPORTER_VENV)/bin/python tools/galaxy-importer/check.py $(TARBALL) \
 	  $(VENV)/lib/python3.11/site-packages/ansible_collections $(ROOT)/.cache/importer-run
 
-# The bed's base image (Debian 12 + systemd, debootstrap + podman import),
-# rebuilt only when tools/build-base-image.sh changes.
+# The bed's base image (Debian $(DISTRO) + systemd, debootstrap + podman
+# import), rebuilt only when tools/build-base-image.sh changes.
 image: deps
-	tools/build-base-image.sh
+	DISTRO=$(DISTRO) tools/build-base-image.sh
 
 # The execution environment (execution-environment.yml): ansible-builder,
 # from its own venv, builds it with podman on the base image from the
@@ -190,6 +196,12 @@ guest-image: deps
 # `molecule test -s faults` still runs those alone on a bed of their own.
 molecule: collection image guest-image bed-deps
 	$(MOLECULE) test -s default
+
+# The default scenario's joining checks (the node joins, placement,
+# idempotence, check mode: molecule/join) on Debian 13, Nova 31.
+molecule-debian13: collection guest-image bed-deps
+	$(MAKE) --no-print-directory image DISTRO=debian13
+	cd $(ROOT) && NOVAOPS_DISTRO=debian13 $(BIN)/molecule test -s join
 
 demo: collection image guest-image bed-deps
 	$(MOLECULE) create -s default

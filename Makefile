@@ -41,7 +41,7 @@ DISTRO ?= debian12
 export NOVAOPS_DISTRO = $(DISTRO)
 
 .PHONY: help deps venv collection lint sanity units integration test checks build docs changelog \
-        publish-check clean image guest-image bed-deps molecule molecule-debian13 demo demo-clean ee
+        publish-check clean image guest-image bed-deps molecule molecule-debian13 checks-then-debian13 demo demo-clean ee
 
 help:
 	@echo "make demo       - a control plane + compute1 in podman, site.yml against them, a report"
@@ -198,10 +198,13 @@ molecule: collection image guest-image bed-deps
 	$(MOLECULE) test -s default
 
 # The default scenario's joining checks (the node joins, placement,
-# idempotence, check mode: molecule/join) on Debian 13, Nova 31.
+# idempotence, check mode: molecule/join) on Debian 13, Nova 31, on a bed of
+# its own beside the default one: containers d13-controller and d13-compute1
+# on 10.89.78.0/24 (.config/molecule/config.yml), so `make test` runs both.
 molecule-debian13: collection guest-image bed-deps
 	$(MAKE) --no-print-directory image DISTRO=debian13
-	cd $(ROOT) && NOVAOPS_DISTRO=debian13 $(BIN)/molecule test -s join
+	cd $(ROOT) && NOVAOPS_DISTRO=debian13 NOVAOPS_BED_PREFIX=d13- NOVAOPS_BED_NET=10.89.78 \
+	  $(BIN)/molecule test -s join
 
 demo: collection image guest-image bed-deps
 	$(MOLECULE) create -s default
@@ -211,12 +214,19 @@ demo: collection image guest-image bed-deps
 demo-clean: venv
 	$(MOLECULE) destroy -s default
 
-# Everything, in two lanes once what both need is installed: the bed
-# (molecule: mostly its containers' dpkg and services) next to the checks that
-# need no bed (one core each, one after the other). Each lane's output is
-# printed when the lane ends (--output-sync), so the two never interleave.
+# Everything, in two lanes once what both need is installed: Debian 12's bed
+# (molecule: mostly its containers' dpkg and services, then waits on Nova)
+# next to the checks that need no bed (one core each, one after the other)
+# and then Debian 13's joining checks on a bed of their own. Each lane's
+# output is printed when the lane ends (--output-sync), so the two never
+# interleave.
 test: collection image guest-image bed-deps $(SANITY_VENV)/.installed
-	$(MAKE) --no-print-directory -j2 --output-sync=target checks molecule
+	$(MAKE) --no-print-directory image DISTRO=debian13
+	$(MAKE) --no-print-directory -j2 --output-sync=target checks-then-debian13 molecule
+
+checks-then-debian13:
+	$(MAKE) --no-print-directory checks
+	$(MAKE) --no-print-directory molecule-debian13
 
 # `ee` first: the bed's verify runs site.yml and diagnose.yml from that image
 # (molecule/default/tests/test_execution_environment.py), about 20 minutes

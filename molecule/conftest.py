@@ -28,6 +28,10 @@ INVENTORY = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
 # novaops_diagnose_auth). TEST-ONLY credentials.
 ADMIN_AUTH = {"auth_url": "http://controller:5000/v3", "username": "admin", "password": "test-only-admin-pw",
               "project_name": "admin", "region_name": "RegionOne"}
+# The bed's addresses: its /24 (config.yml's NOVAOPS_BED_NET, which a second
+# bed beside the default one sets), controller .10 and compute1 .11.
+BED_NET = os.environ.get("NOVAOPS_BED_NET") or "10.89.77"
+CONTROLLER_IP, COMPUTE_IP = BED_NET + ".10", BED_NET + ".11"
 # The bed's test-only secrets: no output may show them.
 SECRETS = ("test-only-rabbit-pw", "test-only-placement-pw", "test-only-admin-pw", "test-only-neutron-pw")
 

@@ -2,6 +2,8 @@
 
 import re
 
+from conftest import COMPUTE_IP, CONTROLLER_IP
+
 from ansible_collections.novaops.compute.plugins.module_utils import _nova_releases
 from ansible_collections.novaops.compute.plugins.module_utils._oslo_ini import parse_ini
 
@@ -31,12 +33,12 @@ def test_nova_conf_has_the_notes_settings_with_current_names(host):
     assert c["DEFAULT"]["cpu_allocation_ratio"] == "16.0"
     assert c["DEFAULT"]["ram_allocation_ratio"] == "1.5"
     assert c["DEFAULT"]["reserved_host_memory_mb"] == "512"
-    assert c["DEFAULT"]["my_ip"] == "10.89.77.11"
+    assert c["DEFAULT"]["my_ip"] == COMPUTE_IP
     assert c["vnc"] == {
         "enabled": "true",
         "server_listen": "0.0.0.0",
-        "server_proxyclient_address": "10.89.77.11",
-        "novncproxy_base_url": "http://10.89.77.10:6080/vnc_lite.html",
+        "server_proxyclient_address": COMPUTE_IP,
+        "novncproxy_base_url": "http://%s:6080/vnc_lite.html" % CONTROLLER_IP,
     }
     assert "vncserver_listen" not in c["DEFAULT"]
     assert c["libvirt"]["virt_type"] == "qemu"  # the bed's choice (.config/molecule/config.yml)

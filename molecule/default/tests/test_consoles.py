@@ -7,11 +7,10 @@ import json
 import uuid
 
 import pytest
-from conftest import ADMIN_AUTH, assert_no_piece
+from conftest import ADMIN_AUTH, COMPUTE_IP, assert_no_piece
 
 testinfra_hosts = ["controller"]
 
-COMPUTE_IP = "10.89.77.11"
 
 
 def vnc_check(host, args):

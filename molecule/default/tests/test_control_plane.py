@@ -3,9 +3,9 @@ the cell mapping and the capacity placement was told about."""
 
 import json
 
-testinfra_hosts = ["controller"]
+from conftest import COMPUTE_IP
 
-COMPUTE_IP = "10.89.77.11"
+testinfra_hosts = ["controller"]
 
 
 def openstack(host, *args):

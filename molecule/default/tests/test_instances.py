@@ -15,7 +15,7 @@ import os
 
 import novnc_console
 
-from conftest import ROOT, ansible_playbook, assert_no_piece, console_url, instance_ports, recap
+from conftest import CONTROLLER_IP, ROOT, ansible_playbook, assert_no_piece, console_url, instance_ports, recap
 
 testinfra_hosts = ["controller"]
 
@@ -68,7 +68,7 @@ def test_console_opens_in_a_browser_and_shows_the_guest(host, nova_instances):
     os.makedirs(SCREENSHOTS, exist_ok=True)
     for name, server in nova_instances.items():
         url = console_url(host, server["id"])
-        assert url.startswith("http://10.89.77.10:6080/vnc_lite.html?path="), url.split("?")[0]
+        assert url.startswith("http://%s:6080/vnc_lite.html?path=" % CONTROLLER_IP), url.split("?")[0]
         screenshot = os.path.join(SCREENSHOTS, name + ".png")
         result = novnc_console.open_console(url, screenshot=screenshot, expect=["NOVAOPS GUEST", server["id"]],
                                             timeout=90)

@@ -23,14 +23,14 @@ import json
 
 import novnc_console
 
-from conftest import (ADMIN_AUTH, ansible_playbook, assert_no_secret, console_url, diagnose, guest_pids, openstack, recap,
-                      report, wait_for_server)
+from conftest import (ADMIN_AUTH, COMPUTE_IP, ansible_playbook, assert_no_secret, console_url, diagnose, guest_pids,
+                      openstack, recap, report, wait_for_server)
 
 testinfra_hosts = ["compute1"]
 
 NOVA_CONF = "/etc/nova/nova.conf"
 # the notes' settings, as they wrote them
-NOTES_VNC = "vncserver_listen = 0.0.0.0\nvncserver_proxyclient_address = 10.89.77.11\n"
+NOTES_VNC = "vncserver_listen = 0.0.0.0\nvncserver_proxyclient_address = %s\n" % COMPUTE_IP
 STAMP = "/root/novaops-tags-stamp"
 # A task of each other tag of site.yml: none may run under --tags config.
 OTHER_TASKS = ("Install the compute packages (Debian)", "Set qemu.conf options", "Read the libvirt units' state",
@@ -94,7 +94,7 @@ def test_notes_settings_leave_the_console_black_and_the_role_fixes_it(host, cont
 
     # the role refuses the notes' settings, both ways of writing them, before changing anything
     for extra in ('{"nova_compute_nova_conf_overrides": {"DEFAULT": {"vncserver_listen": "0.0.0.0", '
-                  '"vncserver_proxyclient_address": "10.89.77.11"}}}',
+                  '"vncserver_proxyclient_address": "%s"}}}' % COMPUTE_IP,
                   '{"nova_compute_vnc_server_proxyclient_address": "127.0.0.1"}'):
         rc, output = ansible_playbook("site.yml", "--limit", "compute1", "--tags", "config", "-e", extra)
         assert_no_secret(output)

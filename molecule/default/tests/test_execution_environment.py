@@ -60,9 +60,19 @@ def podman(*args, timeout=120):
 
 
 def inventory_nodes(inventory_dir):
-    """The hosts of Molecule's inventory (each is a podman container of that name)."""
+    """{host: its podman container} of Molecule's inventory (the container is
+    the host's ansible_host in host_vars, else the host's own name)."""
     with open(os.path.join(inventory_dir, "ansible_inventory.yml"), encoding="utf-8") as f:
-        return sorted(yaml.safe_load(f)["all"]["hosts"])
+        names = sorted(yaml.safe_load(f)["all"]["hosts"])
+    return {name: host_vars(inventory_dir, name).get("ansible_host", name) for name in names}
+
+
+def host_vars(inventory_dir, name):
+    path = os.path.join(inventory_dir, "host_vars", name)
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f) or {}
 
 
 def node_network(name):
@@ -101,6 +111,10 @@ def private_data_dir(path, inventory_dir, addresses, private_key, host_keys, pla
     shutil.copytree(playbooks, path / "project" / "playbooks")
     shutil.copy(os.path.join(ROOT, "ansible.cfg"), path / "project" / "ansible.cfg")
     shutil.copytree(inventory_dir, path / "inventory", ignore=shutil.ignore_patterns("ansible_inventory.yml"))
+    for name in addresses:  # the container's name means nothing over SSH: the address below instead
+        own = host_vars(inventory_dir, name)
+        if own.pop("ansible_host", None) is not None:
+            (path / "inventory" / "host_vars" / name).write_text(yaml.safe_dump(own))
     hosts = {name: {"ansible_host": address, "ansible_user": "root", "ansible_connection": "ssh"}
              for name, address in addresses.items()}
     (path / "inventory" / "ansible_inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
@@ -150,18 +164,18 @@ def ee_bed(tmp_path_factory):
     """(private data dir, network) for runs in the EE against the bed's nodes, over SSH."""
     assert podman("image", "exists", EE_IMAGE).returncode == 0, "%s is missing: run make ee" % EE_IMAGE
     nodes = inventory_nodes(INVENTORY)
-    networks = {name: node_network(name) for name in nodes}
+    networks = {name: node_network(container) for name, container in nodes.items()}
     (network,) = {net for net, _address in networks.values()}
     private_key, public_line = new_key()
     path = tmp_path_factory.mktemp("ee-runner")
     try:
-        host_keys = {name: prepare_node(name, public_line) for name in nodes}
+        host_keys = {name: prepare_node(container, public_line) for name, container in nodes.items()}
         private_data_dir(path, INVENTORY, {name: address for name, (_net, address) in networks.items()},
                          private_key, host_keys, os.path.join(ROOT, "playbooks"))
         yield path, network
     finally:
-        for name in nodes:
-            forget_key(name)
+        for container in nodes.values():
+            forget_key(container)
         shutil.rmtree(path / "env", ignore_errors=True)  # the key (authorised no more, all the same)
 
 

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Test fixture on compute1: udev's one job the bed needs with Neutron's macvtap driver.
 
 For an instance's macvtap port, libvirt makes a macvtap link and opens its

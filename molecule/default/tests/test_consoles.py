@@ -12,7 +12,6 @@ from conftest import ADMIN_AUTH, COMPUTE_IP, assert_no_piece
 testinfra_hosts = ["controller"]
 
 
-
 def vnc_check(host, args):
     return host.ansible("novaops.compute.vnc_check", args, check=False)
 

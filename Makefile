@@ -126,6 +126,7 @@ docs: collection
 	$(BIN)/ansible-doc -t module novaops.compute.console_endpoints_info | grep -q instance_uuid
 	$(BIN)/ansible-doc -t module novaops.compute.image_cache_info | grep -q removal_expected
 	$(BIN)/ansible-doc -t module novaops.compute.guest_info | grep -q started_behind_novas_back
+	$(BIN)/ansible-doc -t module novaops.compute.node_state_info | grep -q link_target
 	$(BIN)/ansible-doc -t filter novaops.compute.inventory_report | grep -q image_cache_info
 	$(BIN)/ansible-doc -t module novaops.compute.nova_conf_lint | grep -q shared_instances_path
 	$(BIN)/ansible-doc -t module novaops.compute.nova_conf_lint | grep -q removed_in

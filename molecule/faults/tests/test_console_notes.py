@@ -33,7 +33,7 @@ NOVA_CONF = "/etc/nova/nova.conf"
 NOTES_VNC = "vncserver_listen = 0.0.0.0\nvncserver_proxyclient_address = %s\n" % COMPUTE_IP
 STAMP = "/root/novaops-tags-stamp"
 # A task of each other tag of site.yml: none may run under --tags config.
-OTHER_TASKS = ("Install the compute packages (Debian)", "Set qemu.conf options", "Read the libvirt units' state",
+OTHER_TASKS = ("Install the compute packages (Debian)", "Set qemu.conf options", "Keep the libvirt sockets listening",
                "Enable and start nova-compute", "Apply pending restarts", "Install the VNC viewer and xauth",
                "Find each running guest's console as the console proxy will use it")
 

@@ -34,7 +34,7 @@ BASE = {
     "nova_compute_neutron_password": "NEUTRON_SECRET",
     "nova_compute_my_ip": "10.88.0.11",
     "nova_compute_novncproxy_base_url": "http://controller:6080/vnc_auto.html",
-    "__nova_compute_kvm": {"stat": {"exists": False}},
+    "__nova_compute_node": {"paths": {"/dev/kvm": {"exists": False}}},
     "__nova_compute_release": "26",
 }
 
@@ -52,7 +52,7 @@ CASES = {
     }),
     # A KVM node (auto finds /dev/kvm) with a SPICE console and live migration.
     "kvm_spice": (["Debian"], {
-        "__nova_compute_kvm": {"stat": {"exists": True}},
+        "__nova_compute_node": {"paths": {"/dev/kvm": {"exists": True}}},
         "nova_compute_console": "spice",
         "nova_compute_spice_html5proxy_base_url": "https://console.example.org:6082/spice_auto.html",
         "nova_compute_cpu_mode": "host-passthrough",
@@ -61,7 +61,7 @@ CASES = {
     }),
     # A RedHat node: same template, RDO's package and service names.
     "redhat": (["RedHat"], {
-        "__nova_compute_kvm": {"stat": {"exists": True}},
+        "__nova_compute_node": {"paths": {"/dev/kvm": {"exists": True}}},
         "nova_compute_oslo_policy": {"enforce_new_defaults": True, "enforce_scope": True},
     }),
     # Every [neutron] variable set: a region, domains and a project of their own.
@@ -314,5 +314,5 @@ def test_redhat_8_layers_over_redhat(tmp_path, run_case_playbook):
     for key, value in el8.items():
         assert el9[key] != value, "%s repeats RedHat.yml" % key
     text, conf = render(run_case_playbook, tmp_path, ["RedHat", "RedHat_8"],
-                        {"__nova_compute_kvm": {"stat": {"exists": True}}})
+                        {"__nova_compute_node": {"paths": {"/dev/kvm": {"exists": True}}}})
     assert conf["libvirt"]["virt_type"] == "kvm"

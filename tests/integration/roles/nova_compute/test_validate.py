@@ -15,7 +15,7 @@ GOOD = {
     "nova_compute_novncproxy_base_url": "http://controller:6080/vnc_auto.html",
     "nova_compute_cpu_allocation_ratio": 16.0,
     "nova_compute_ram_allocation_ratio": 1.5,
-    "__nova_compute_kvm": {"stat": {"exists": False}},
+    "__nova_compute_node": {"paths": {"/dev/kvm": {"exists": False}}},
     # What set_vars.yml reads on compute1 (Debian 12): package_facts' entry of nova-common.
     "__nova_compute_release_probe": {
         "package": "nova-common", "manager": "apt", "candidate": None,

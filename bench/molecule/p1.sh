@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# P1: converge of a bare compute node with site.yml, against a bare
+# `apt-get install` of the same packages on an identical container.
+# A benchmark, not a test: it records both times and their ratio.
+#   make collection image guest-image bed-deps && bench/molecule/p1.sh
+# Brings up the default scenario's bed (create + prepare: the controller and a
+# bare compute1, which has only the bed's Neutron agent), then:
+#   1. commits the bare compute1 as an image;
+#   2. baseline: a systemd container from that image, on the bed's network,
+#      its apt archives empty, runs `apt-get update` and `apt-get install
+#      --no-install-recommends` of the packages the two roles install
+#      (nova_compute's and vnc_client's Debian lists), with nova-compute masked
+#      as the role masks it (started by the package with Debian's default
+#      nova.conf it would wait for a conductor until its start times out);
+#   3. converge: compute1's apt archives emptied the same way,
+#      `ansible-playbook playbooks/site.yml`, the whole playbook as an operator
+#      runs it (packages, qemu.conf, nova.conf validated, services, nova-compute
+#      up, the console check);
+#   4. removes the bed, the container and the image, also when a step fails.
+# Results: bench/molecule/results.md (appended, with the machine).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+export PATH="$root/.venv/bin:$PATH" CONTAINERS_CONF="$root/tools/podman/containers.conf"
+export ANSIBLE_CONFIG="$root/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
+results="$root/bench/molecule/results.md"
+work="$root/.cache/bench-p1"
+image=localhost/novaops/bench-p1-bare-compute1
+mkdir -p "$work"
+cleanup() {
+  podman rm --force --ignore --time 0 bench-p1-baseline >/dev/null 2>&1 || true
+  podman rmi --force "$image" >/dev/null 2>&1 || true
+  molecule destroy -s default >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+packages="$(python3 - <<'PY'
+import yaml
+names = yaml.safe_load(open("roles/nova_compute/vars/Debian.yml"))["__nova_compute_packages"]
+names += yaml.safe_load(open("roles/vnc_client/vars/Debian.yml"))["__vnc_client_packages"]
+names.append(yaml.safe_load(open("roles/vnc_client/vars/Debian.yml"))["__vnc_client_sshd_package"])
+print(" ".join(names))
+PY
+)"
+seconds() { echo "$(( $1 / 1000 )).$(( ($1 % 1000) / 100 ))"; }
+
+molecule destroy -s default > "$work/destroy.log" 2>&1
+molecule create -s default > "$work/create.log" 2>&1
+molecule prepare -s default > "$work/prepare.log" 2>&1
+podman exec compute1 apt-get clean
+podman commit --pause compute1 "$image" > /dev/null
+
+# the baseline
+podman run -d --name bench-p1-baseline --privileged --systemd always --network novaops-bed \
+  --hostname bench-p1-baseline "$image" /sbin/init > /dev/null
+podman exec bench-p1-baseline systemctl is-system-running --wait > /dev/null || true
+podman exec bench-p1-baseline ln -sf /dev/null /etc/systemd/system/nova-compute.service
+start=$(date +%s%N)
+# shellcheck disable=SC2086  # one word per package
+podman exec -e DEBIAN_FRONTEND=noninteractive bench-p1-baseline sh -c \
+  "apt-get update -qq && apt-get install -y -qq --no-install-recommends $packages" > "$work/baseline.log" 2>&1
+apt_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+
+# the converge
+inventory="$(dirname "$(find "$HOME/.ansible/tmp" -path '*.default/inventory/ansible_inventory.yml' \
+                         -newer "$work/destroy.log" | head -n 1)")"
+start=$(date +%s%N)
+status=ok
+ansible-playbook -i "$inventory" playbooks/site.yml > "$work/converge.log" 2>&1 || status="FAILED (see $work/converge.log)"
+site_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+ratio=$(awk -v a="$site_ms" -v b="$apt_ms" 'BEGIN { printf "%.2f", a / b }')
+
+{
+  echo
+  echo "## P1: converge of a bare compute1 vs apt-get install, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(git rev-parse --short HEAD)"
+  echo
+  echo "Packages: $packages (and what they depend on), from an empty apt archive on both."
+  echo
+  echo "| run | seconds | result |"
+  echo "| --- | ---: | --- |"
+  echo "| apt-get update + apt-get install --no-install-recommends | $(seconds "$apt_ms") | ok |"
+  echo "| ansible-playbook playbooks/site.yml (bare compute1 to a running compute node) | $(seconds "$site_ms") | $status |"
+  echo "| ratio | $ratio | target: at most 1.20 |"
+} >> "$results"
+tail -n 10 "$results"

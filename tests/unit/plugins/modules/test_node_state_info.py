@@ -5,12 +5,9 @@ Debian 12 compute node."""
 
 import hashlib
 import os
-import types
 
 import pytest
-
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from conftest import run_module
 
 from ansible_collections.novaops.compute.plugins.module_utils._debconf import parse_debconf_show
 from ansible_collections.novaops.compute.plugins.modules import node_state_info as mod
@@ -26,42 +23,14 @@ SYSTEMCTL_SHOW = (
     "Type=simple\nResult=success\nMainPID=0\n")
 
 
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super().__init__(result)
-        self.failed = failed
-        self.result = result
-
-
 @pytest.fixture
-def node(monkeypatch):
-    state = types.SimpleNamespace(calls=[], warnings=[], answers={}, bins={"systemctl", "debconf-show"})
-
-    def run_command(self, args, **kwargs):
-        assert isinstance(args, list), "argv list, never a shell string"
-        state.calls.append(args)
-        return state.answers.get(os.path.basename(args[0]), (1, "", "not answered"))
-
-    def exit_json(self, **kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(self, **kwargs):
-        raise Exit(True, kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
-    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None:
-                        "/usr/bin/" + name if name in state.bins else None)
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg: state.warnings.append(msg))
-    return state
+def node(answered_module):
+    answered_module.bins.update({"systemctl", "debconf-show"})
+    return answered_module
 
 
 def run(args):
-    with patch_module_args(args):
-        with pytest.raises(Exit) as exc:
-            mod.main()
-    return exc.value
+    return run_module(mod, args)
 
 
 def debconf_capture():

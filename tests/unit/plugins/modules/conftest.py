@@ -29,14 +29,15 @@ def run_module(module, args):
 @pytest.fixture
 def answered_module(monkeypatch):
     """AnsibleModule with commands answered from ``state.answers`` (by the
-    command's basename: ``(rc, stdout, stderr)``), found on PATH when in
-    ``state.bins``; ``state.calls`` and ``state.warnings`` record what it did."""
-    state = types.SimpleNamespace(calls=[], warnings=[], answers={}, bins=set())
+    command's basename: ``(rc, stdout, stderr)``; else ``state.unanswered``),
+    found on PATH when in ``state.bins``; ``state.calls`` and ``state.warnings`` record what it did."""
+    state = types.SimpleNamespace(calls=[], warnings=[], answers={}, bins=set(), unanswered=(1, "", "not answered"))
 
     def run_command(self, args, **kwargs):
         assert isinstance(args, list), "argv list, never a shell string"
+        assert self.run_command_environ_update == {"LANGUAGE": "C", "LC_ALL": "C"}  # node_module's
         state.calls.append(args)
-        return state.answers.get(os.path.basename(args[0]), (1, "", "not answered"))
+        return state.answers.get(os.path.basename(args[0]), state.unanswered)
 
     def exit_json(self, **kwargs):
         raise Exit(False, kwargs)

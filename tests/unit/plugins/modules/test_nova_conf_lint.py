@@ -3,12 +3,9 @@ read from files (nova.conf + nova.conf.d) or given as content, with the
 release given or read from the package manager's answer."""
 
 import os
-import types
 
 import pytest
-
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from conftest import run_module
 
 from ansible_collections.novaops.compute.plugins.module_utils import _packages
 from ansible_collections.novaops.compute.plugins.modules import nova_conf_lint as mod
@@ -17,22 +14,12 @@ FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "nova_
                        "packstack-kilo-compute.conf")
 
 
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super().__init__(result)
-        self.failed = failed
-        self.result = result
-
-
 @pytest.fixture
-def node(monkeypatch):
-    state = types.SimpleNamespace(calls=[], warnings=[], answers={}, mounts="", bins={"dpkg-query"})
-
-    def run_command(self, args, **kwargs):
-        assert isinstance(args, list), "argv list, never a shell string"
-        assert self.run_command_environ_update == {"LANGUAGE": "C", "LC_ALL": "C"}
-        state.calls.append(args)
-        return state.answers.get(os.path.basename(args[0]), (1, "", "no packages found"))
+def node(answered_module, monkeypatch):
+    state = answered_module
+    state.bins.add("dpkg-query")
+    state.unanswered = (1, "", "no packages found")
+    state.mounts = ""
 
     class FileHost:
         def read_text(self, path):
@@ -44,27 +31,12 @@ def node(monkeypatch):
             except OSError as exc:
                 return None, exc.strerror
 
-    def exit_json(self, **kwargs):
-        raise Exit(False, kwargs)
-
-    def fail_json(self, **kwargs):
-        raise Exit(True, kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
-    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None:
-                        "/usr/bin/" + name if name in state.bins else None)
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg: state.warnings.append(msg))
     monkeypatch.setattr(mod, "Host", FileHost)
     return state
 
 
 def run(args):
-    with patch_module_args(args):
-        with pytest.raises(Exit) as info:
-            mod.main()
-    return info.value
+    return run_module(mod, args)
 
 
 def legacy():

@@ -16,7 +16,9 @@
 #      `ansible-playbook playbooks/site.yml`, the whole playbook as an operator
 #      runs it (packages, qemu.conf, nova.conf validated, services, nova-compute
 #      up, the console check);
-#   4. removes the bed, the container and the image, also when a step fails.
+#   4. removes the container and the image, and the bed unless
+#      NOVAOPS_BENCH_KEEP=1 (then it is a converged bed for rerun.sh and
+#      p2b.sh), also when a step fails.
 # Results: bench/molecule/results.md (appended, with the machine).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -30,7 +32,7 @@ mkdir -p "$work"
 cleanup() {
   podman rm --force --ignore --time 0 bench-p1-baseline >/dev/null 2>&1 || true
   podman rmi --force "$image" >/dev/null 2>&1 || true
-  molecule destroy -s default >/dev/null 2>&1 || true
+  [ "${NOVAOPS_BENCH_KEEP:-0}" = 1 ] || molecule destroy -s default >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 packages="$(python3 - <<'PY'

@@ -54,7 +54,13 @@ podman commit --pause compute1 "$image" > /dev/null
 # the baseline
 podman run -d --name bench-p1-baseline --privileged --systemd always --network novaops-bed \
   --hostname bench-p1-baseline "$image" /sbin/init > /dev/null
-podman exec bench-p1-baseline systemctl is-system-running --wait > /dev/null || true
+# systemd must be up (the packages' postinst start libvirt's units, as on compute1)
+for _ in $(seq 30); do
+  case "$(podman exec bench-p1-baseline systemctl is-system-running --wait 2>/dev/null)" in
+    running|degraded) break ;;
+  esac
+  sleep 2
+done
 podman exec bench-p1-baseline ln -sf /dev/null /etc/systemd/system/nova-compute.service
 start=$(date +%s%N)
 # shellcheck disable=SC2086  # one word per package
@@ -67,7 +73,8 @@ inventory="$(dirname "$(find "$HOME/.ansible/tmp" -path '*.default/inventory/ans
                          -newer "$work/destroy.log" | head -n 1)")"
 start=$(date +%s%N)
 status=ok
-ansible-playbook -i "$inventory" playbooks/site.yml > "$work/converge.log" 2>&1 || status="FAILED (see $work/converge.log)"
+ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks PROFILE_TASKS_TASK_OUTPUT_LIMIT=12 \
+  ansible-playbook -i "$inventory" playbooks/site.yml > "$work/converge.log" 2>&1 || status="FAILED (see $work/converge.log)"
 site_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 ratio=$(awk -v a="$site_ms" -v b="$apt_ms" 'BEGIN { printf "%.2f", a / b }')
 
@@ -82,5 +89,11 @@ ratio=$(awk -v a="$site_ms" -v b="$apt_ms" 'BEGIN { printf "%.2f", a / b }')
   echo "| apt-get update + apt-get install --no-install-recommends | $(seconds "$apt_ms") | ok |"
   echo "| ansible-playbook playbooks/site.yml (bare compute1 to a running compute node) | $(seconds "$site_ms") | $status |"
   echo "| ratio | $ratio | target: at most 1.20 |"
+  echo
+  echo "The converge's largest tasks (profile_tasks):"
+  echo
+  echo '```'
+  sed -n '/^TASKS RECAP/,$p' "$work/converge.log" | grep -E -- '-{3,} +[0-9.]+s$' | sed -E 's/ -{3,} +/  /'
+  echo '```'
 } >> "$results"
-tail -n 10 "$results"
+tail -n 26 "$results"

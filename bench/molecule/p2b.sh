@@ -13,7 +13,10 @@
 #      then waits until the Compute API lists each one's nova-compute as up;
 #   3. times site.yml (median of RUNS, 3 by default) on compute1 alone, then
 #      on all N with forks = N, both with site.yml's default serial batches
-#      ([1, "25%"]) and with every node in one batch (-e nova_compute_serial=N);
+#      ([1, "25%"]) and with every node in one batch (-e nova_compute_serial=N),
+#      over podman exec; then compute1 alone and all N in one batch over SSH
+#      with pipelining and ControlPersist (each node's sshd is the vnc_client
+#      role's; a throw-away key is authorised for the time of the benchmark);
 #   4. removes the clones, their compute services (and so their resource
 #      providers) and the image, also when a step fails.
 # Results: bench/molecule/results.md (appended, with the machine).
@@ -32,6 +35,7 @@ for i in $(seq 2 "$nodes"); do clones+=("compute$i"); done
 openstack() { podman exec controller openstack --os-cloud bed "$@"; }
 
 cleanup() {
+  podman exec compute1 sed -i "/ novaops-bench$/d" /root/.ssh/authorized_keys > /dev/null 2>&1 || true
   for name in "${clones[@]}"; do
     podman rm --force --ignore --time 0 "$name" > /dev/null 2>&1 || true
     for id in $(openstack compute service list --service nova-compute --host "$name" -f value -c ID 2>/dev/null); do
@@ -90,12 +94,12 @@ done
 
 declare -a rows=()
 measure() {
-  local name="$1"; shift
+  local name="$1" inv="$2"; shift 2
   local times=() status=ok
   for run in $(seq "$runs"); do
     local start ms log="$work/${name//[^a-z0-9]/-}-$run.log"
     start=$(date +%s%N)
-    ansible-playbook -i "$work/inventory" playbooks/site.yml "$@" > "$log" 2>&1 || status="FAILED (see $log)"
+    ansible-playbook -i "$inv" playbooks/site.yml "$@" > "$log" 2>&1 || status="FAILED (see $log)"
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
     times+=("$ms")
     if grep -E '^compute[0-9]+ +:' "$log" | grep -vq ' changed=0 '; then status="changed something (see $log)"; fi
@@ -105,11 +109,33 @@ measure() {
   echo "$median" > "$work/median-${name//[^a-z0-9]/-}"
   rows+=("| $name | $((median / 1000)).$(( (median % 1000) / 100 )) | $(printf '%s ' "${times[@]}" | awk '{for (i = 1; i <= NF; i++) printf "%.1f ", $i / 1000}')| $status |")
 }
-measure "1 node (compute1)" --limit compute1
-measure "$nodes nodes, default serial batches" --limit nova_compute -f "$nodes"
-measure "$nodes nodes, one batch" --limit nova_compute -f "$nodes" -e nova_compute_serial="$nodes"
-one=$(cat "$work/median-1-node--compute1-")
-ratio() { awk -v a="$(cat "$work/median-$1")" -v b="$one" 'BEGIN { printf "%.2f", a / b }'; }
+measure "1 node (compute1)" "$work/inventory" --limit compute1
+measure "$nodes nodes, default serial batches" "$work/inventory" --limit nova_compute -f "$nodes"
+measure "$nodes nodes, one batch" "$work/inventory" --limit nova_compute -f "$nodes" -e nova_compute_serial="$nodes"
+
+# The same nodes over SSH
+ssh-keygen -q -t ed25519 -N '' -C novaops-bench -f "$work/id_ed25519"
+for name in compute1 "${clones[@]}"; do
+  podman exec -i "$name" sh -c 'mkdir -p -m 0700 /root/.ssh && cat >> /root/.ssh/authorized_keys' < "$work/id_ed25519.pub"
+done
+cp -r "$work/inventory" "$work/inventory-ssh"
+python3 - "$work" compute1 "${clones[@]}" <<'PY'
+import os, sys, yaml
+work, names = sys.argv[1], sys.argv[2:]
+for number, name in enumerate(names, start=1):
+    path = os.path.join(work, "inventory-ssh", "host_vars", name)
+    own = yaml.safe_load(open(path)) or {}
+    own.update(ansible_connection="ssh", ansible_host="10.89.77.%d" % (10 + number), ansible_user="root",
+               ansible_ssh_private_key_file=os.path.join(work, "id_ed25519"),
+               ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
+                                       " -o ControlMaster=auto -o ControlPersist=60s")
+    yaml.safe_dump(own, open(path, "w"))
+PY
+measure "1 node (compute1), ssh" "$work/inventory-ssh" --limit compute1
+measure "$nodes nodes, one batch, ssh" "$work/inventory-ssh" --limit nova_compute -f "$nodes" \
+  -e nova_compute_serial="$nodes"
+
+ratio() { awk -v a="$(cat "$work/median-$1")" -v b="$(cat "$work/median-$2")" 'BEGIN { printf "%.2f", a / b }'; }
 
 {
   echo
@@ -119,6 +145,9 @@ ratio() { awk -v a="$(cat "$work/median-$1")" -v b="$one" 'BEGIN { printf "%.2f"
   echo "| --- | ---: | --- | --- |"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "Ratio to one node (target: at most 2): default serial batches $(ratio "${nodes}-nodes--default-serial-batches"), one batch $(ratio "${nodes}-nodes--one-batch")."
+  echo "Ratio to one node (target: at most 2), over podman exec: default serial batches" \
+       "$(ratio "${nodes}-nodes--default-serial-batches" 1-node--compute1-)," \
+       "one batch $(ratio "${nodes}-nodes--one-batch" 1-node--compute1-); over SSH, one batch" \
+       "$(ratio "${nodes}-nodes--one-batch--ssh" 1-node--compute1---ssh)."
 } >> "$results"
 tail -n $(( ${#rows[@]} + 6 )) "$results"

@@ -145,18 +145,11 @@ debconf:
 
 from ansible_collections.novaops.compute.plugins.module_utils._debconf import parse_debconf_show
 from ansible_collections.novaops.compute.plugins.module_utils._node import node_module, path_state
+from ansible_collections.novaops.compute.plugins.module_utils._proc import Host
 from ansible_collections.novaops.compute.plugins.module_utils._systemd import show_units, unit_name, unit_summary
 
 
 UNIT_STATES = ("LoadState", "ActiveState", "SubState", "UnitFileState")
-
-
-def read_text(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "replace")
-    except OSError:
-        return None
 
 
 def main():
@@ -169,7 +162,8 @@ def main():
     ))
     params = module.params
     paths = {path: path_state(path, params["checksum"]) for path in params["paths"]}
-    contents = {path: read_text(path) for path in params["read"]}
+    host = Host()
+    contents = {path: host.read_text(path)[0] for path in params["read"]}
 
     units = {}
     if params["units"]:

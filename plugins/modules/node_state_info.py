@@ -8,11 +8,12 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: node_state_info
-short_description: Read paths, files, systemd units and debconf answers of a node in one call
+short_description: Read paths, files, systemd units, packages and debconf answers of a node in one call
 version_added: 0.1.0
 description:
   - Everything a role needs to know about a node before it decides what to change, read in one module
-    call instead of one task per C(stat), C(slurp), C(systemctl show) and C(debconf-show). Each task
+    call instead of one task per C(stat), C(slurp), C(systemctl show), C(package_facts) and
+    C(debconf-show). Each task
     costs a connection round trip (about 0.7 s over C(podman exec), less over SSH with pipelining); a
     converged node's re-run of the C(novaops.compute.nova_compute) role asks this module once instead
     of running seven such tasks, and skips the writes whose result it already sees in place.
@@ -26,7 +27,8 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - novaops.compute.read_only
 requirements:
-  - systemctl for O(units); debconf-show (Debian's debconf) for O(debconf).
+  - systemctl for O(units); dpkg-query (Debian) or rpm (EL) for O(packages); debconf-show (Debian's
+    debconf) for O(debconf).
 options:
   paths:
     description: Paths to inspect (type, owner, group, mode, link target, checksum of a regular file).
@@ -50,6 +52,15 @@ options:
     type: list
     elements: str
     default: []
+  packages:
+    description:
+      - Packages whose installed version to return, in one call of C(dpkg-query) or C(rpm). Unlike
+        C(ansible.builtin.package_facts), which lists every installed package (about 2 s on a compute
+        node), only these are asked about.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.1.0
   debconf:
     description: Packages whose debconf answers to read with C(debconf-show). A package with no answers
       (not installed, or no debconf) gives an empty mapping.
@@ -70,9 +81,15 @@ EXAMPLES = r"""
     paths: [/dev/kvm, /etc/nova/nova.conf, /etc/systemd/system/nova-compute.service]
     read: [/etc/libvirt/qemu.conf]
     units: [nova-compute, libvirtd.service, libvirtd.socket]
+    packages: [nova-compute, libvirt-daemon-system]
     debconf: [nova-common]
   become: true
   register: node
+
+- name: Install what is missing
+  ansible.builtin.apt:
+    name: "{{ node.packages | dict2items | rejectattr('value') | map(attribute='key') | list }}"
+  when: node.packages | dict2items | rejectattr('value') | list | length > 0
 
 - name: Start nova-compute unless it already runs
   ansible.builtin.systemd_service:
@@ -134,6 +151,16 @@ units:
   sample:
     nova-compute: {Id: nova-compute.service, LoadState: loaded, ActiveState: active,
                            SubState: running, UnitFileState: enabled, Type: notify, MainPID: 812}
+packages:
+  description: Each package of O(packages) with its installed version as the package manager gives it
+    (Debian's with its epoch; EL's epoch:version-release, without an epoch when it has none), V(null)
+    when it is not installed (never installed, or removed with its configuration kept). Empty when
+    neither C(dpkg-query) nor C(rpm) is on the node (a warning says so).
+  returned: always
+  type: dict
+  sample:
+    nova-compute: "2:26.2.2-1~deb12u5"
+    xauth: null
 debconf:
   description: Each package of O(debconf) with its answers (question to value), values as debconf stores
     them (strings); debconf-show prints V((password omitted\)) for a password.
@@ -145,6 +172,7 @@ debconf:
 
 from ansible_collections.novaops.compute.plugins.module_utils._debconf import parse_debconf_show
 from ansible_collections.novaops.compute.plugins.module_utils._node import node_module, path_state
+from ansible_collections.novaops.compute.plugins.module_utils._packages import installed_versions
 from ansible_collections.novaops.compute.plugins.module_utils._proc import Host
 from ansible_collections.novaops.compute.plugins.module_utils._systemd import show_units, unit_name, unit_summary
 
@@ -158,6 +186,7 @@ def main():
         checksum=dict(type="bool", default=True),
         read=dict(type="list", elements="path", default=[]),
         units=dict(type="list", elements="str", default=[]),
+        packages=dict(type="list", elements="str", default=[]),
         debconf=dict(type="list", elements="str", default=[]),
     ))
     params = module.params
@@ -177,6 +206,11 @@ def main():
                 for key in UNIT_STATES:  # present, if empty, for a `when` to compare
                     units[name].setdefault(key, "")
 
+    packages, error = installed_versions(module, params["packages"])
+    if packages is None:
+        module.warn("cannot ask which of %s are installed: %s" % (", ".join(params["packages"]), error))
+        packages = {}
+
     debconf = {}
     if params["debconf"]:
         debconf_show = module.get_bin_path("debconf-show")
@@ -187,7 +221,8 @@ def main():
                 answers = parse_debconf_show(out) if rc == 0 else {}
             debconf[package] = answers
 
-    module.exit_json(changed=False, paths=paths, contents=contents, units=units, debconf=debconf)
+    module.exit_json(changed=False, paths=paths, contents=contents, units=units, packages=packages,
+                     debconf=debconf)
 
 
 if __name__ == "__main__":

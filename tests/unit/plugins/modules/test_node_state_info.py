@@ -104,6 +104,41 @@ def test_debconf_answers_of_each_package(node):
     assert debconf["nova-common"] == parse_debconf_show(debconf_capture())
 
 
+# dpkg-query -W -f ... on compute1 (Debian 12) for two installed packages, one
+# removed with its configuration kept and one it never heard of (exit 1, that
+# one on stderr)
+DPKG_QUERY = ("nova-compute\tinstalled\t2:26.2.2-1~deb12u5\n"
+              "libvirt-daemon-system\tinstalled\t9.0.0-4+deb12u2\n"
+              "tigervnc-viewer\tconfig-files\t1.12.0+dfsg-8\n")
+
+
+def test_packages_in_one_dpkg_query_call(node):
+    node.bins.add("dpkg-query")
+    node.answers["dpkg-query"] = (1, DPKG_QUERY, "dpkg-query: no packages found matching xauth\n")
+    asked = ["nova-compute", "libvirt-daemon-system", "tigervnc-viewer", "xauth", "nova-compute"]
+    result = run({"packages": asked}).result
+    assert result["packages"] == {"nova-compute": "2:26.2.2-1~deb12u5", "libvirt-daemon-system": "9.0.0-4+deb12u2",
+                                  "tigervnc-viewer": None, "xauth": None}
+    assert node.calls == [["/usr/bin/dpkg-query", "-W", "-f", "${Package}\t${db:Status-Status}\t${Version}\n",
+                           "nova-compute", "libvirt-daemon-system", "tigervnc-viewer", "xauth"]]
+
+
+def test_packages_with_rpm(node):
+    node.bins.add("rpm")
+    node.answers["rpm"] = (1, "openstack-nova-compute\tinstalled\t(none):27.1.0-1.el9\n"
+                              "libvirt-daemon-kvm\tinstalled\t1:9.5.0-7.el9\npackage xauth is not installed\n", "")
+    result = run({"packages": ["openstack-nova-compute", "libvirt-daemon-kvm", "xauth"]}).result
+    assert result["packages"] == {"openstack-nova-compute": "27.1.0-1.el9", "libvirt-daemon-kvm": "1:9.5.0-7.el9",
+                                  "xauth": None}
+
+
+def test_packages_without_a_package_manager(node):
+    result = run({"packages": ["xauth"]})
+    assert not result.failed and result.result["packages"] == {}
+    assert node.warnings == ["cannot ask which of xauth are installed: neither dpkg-query nor rpm is on the node"]
+    assert run({}).result["packages"] == {} and node.calls == []
+
+
 def test_debconf_without_debconf_show_is_empty(node):
     node.bins.discard("debconf-show")
     assert run({"debconf": ["nova-common"]}).result["debconf"] == {"nova-common": {}}

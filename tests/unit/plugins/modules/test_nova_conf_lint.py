@@ -65,14 +65,14 @@ def test_files_and_conf_d_and_release_auto(node, tmp_path):
     # a later file wins: the VNC fix done right in nova.conf.d
     (conf_d / "50-vnc.conf").write_text("[vnc]\nserver_listen = 0.0.0.0\nserver_proxyclient_address = 10.0.0.31\n")
     (conf_d / "README").write_text("not read")
-    node.answers["dpkg-query"] = (0, "installed 2:26.2.2-1~deb12u5", "")
+    node.answers["dpkg-query"] = (0, "nova-common\tinstalled\t2:26.2.2-1~deb12u5\n", "")
     node.mounts = "nfs-server:/export /var/lib/nova/instances nfs4 rw 0 0\n"
     out = run({"path": str(tmp_path / "nova.conf"), "config_dir": str(conf_d)})
     assert not out.failed, out.result
     result = out.result
     assert result["release"] == "26" and result["nova_version"] == "2:26.2.2-1~deb12u5"
     assert result["files"] == [str(tmp_path / "nova.conf"), str(conf_d / "50-vnc.conf")]
-    assert node.calls == [["/usr/bin/dpkg-query", "-W", "-f", "${db:Status-Status} ${Version}", "nova-common"]]
+    assert node.calls == [["/usr/bin/dpkg-query", "-W", "-f", "${Package}\t${db:Status-Status}\t${Version}\n", "nova-common"]]
     codes = [f["code"] for f in result["findings"]]
     assert "console_address" not in codes
     assert "shared_image_cache_removal" in codes
@@ -87,7 +87,7 @@ def test_release_auto_without_nova_fails_with_what_to_do(node):
 
 def test_release_auto_of_a_release_without_data(node):
     node.bins = {"rpm"}
-    node.answers["rpm"] = (0, "installed 1:27.1.0-1.el9", "")
+    node.answers["rpm"] = (0, "openstack-nova-common\tinstalled\t1:27.1.0-1.el9\n", "")
     out = run({"content": "[DEFAULT]\n"})
     assert out.failed and "Nova 27" in out.result["msg"] and out.result["nova_version"] == "1:27.1.0-1.el9"
 
@@ -104,11 +104,13 @@ def test_path_and_content_exclude_each_other(node):
     assert out.failed and "mutually exclusive" in out.result["msg"]
 
 
-@pytest.mark.parametrize("tool, rc, stdout, version", [
-    ("dpkg-query", 0, "installed 2:31.0.0-6+deb13u3", "2:31.0.0-6+deb13u3"),
-    ("dpkg-query", 0, "config-files 2:26.2.2-1", None),
-    ("dpkg-query", 1, "", None),
-    ("rpm", 0, "installed (none):31.0.0-1.el9", "31.0.0-1.el9"),
+@pytest.mark.parametrize("tool, stdout, versions", [
+    ("dpkg-query", "nova-common\tinstalled\t2:31.0.0-6+deb13u3\n", {"nova-common": "2:31.0.0-6+deb13u3"}),
+    # removed with its configuration kept; never installed; dpkg-query's complaint is on stderr
+    ("dpkg-query", "nova-common\tconfig-files\t2:26.2.2-1\nxauth\tnot-installed\t\n", {}),
+    ("dpkg-query", "", {}),
+    ("rpm", "openstack-nova-common\tinstalled\t(none):31.0.0-1.el9\npackage xauth is not installed\n",
+     {"openstack-nova-common": "31.0.0-1.el9"}),
 ])
-def test_package_answers(tool, rc, stdout, version):
-    assert _packages.parse_answer(tool, rc, stdout) == version
+def test_package_answers(tool, stdout, versions):
+    assert _packages.parse_versions(tool, stdout) == versions

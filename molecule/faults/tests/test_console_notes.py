@@ -34,7 +34,7 @@ NOTES_VNC = "vncserver_listen = 0.0.0.0\nvncserver_proxyclient_address = %s\n" %
 STAMP = "/root/novaops-tags-stamp"
 # A task of each other tag of site.yml: none may run under --tags config.
 OTHER_TASKS = ("Install the compute packages (Debian)", "Set qemu.conf options", "Keep the libvirt sockets listening",
-               "Enable and start nova-compute", "Apply pending restarts", "Install the VNC viewer and xauth",
+               "Enable and start nova-compute", "Apply pending restarts", "Install the VNC viewer, xauth and the SSH server (Debian)",
                "Find each running guest's console as the console proxy will use it")
 
 

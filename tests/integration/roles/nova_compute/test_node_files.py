@@ -2,6 +2,7 @@
 against files under a temporary directory: qemu.conf settings in libvirt's
 syntax, pruning of nova.conf backups, and the masked failure of wait_active.yml."""
 
+import json
 import os
 import time
 
@@ -168,3 +169,51 @@ def test_wait_active_failure_masks_every_secret(tmp_path, run_case_playbook):
                    OVERRIDE_PASSWORD):
         leaked = sorted(piece for piece in pieces(secret) if piece in output)
         assert leaked == [], "pieces of %s in the output: %s\n%s" % (secret, leaked, output)
+
+
+# node_state_info's answers on a bare Debian 12 node and on a converged one
+# (packages: version or null; debconf-show's answers, as strings).
+BARE = {"packages": {"nova-compute": None, "nova-compute-kvm": None, "libvirt-daemon-system": None,
+                     "qemu-system-x86": None, "python3-oslo.config": None, "python3-osprofiler": None,
+                     "nova-common": None},
+        "debconf": {"nova-common": {}}}
+CONVERGED = {"packages": {name: "2:26.2.2-1~deb12u5" for name in BARE["packages"]},
+             "debconf": {"nova-common": {"nova/configure_db": "false", "nova/configure_ksat": "false",
+                                         "nova/configure_neutron": "false", "nova/configure_placement": "false",
+                                         "nova/cinder_os_region_name": "", "nova/my-ip": "10.89.77.11"}}}
+
+
+def derive(run_case_playbook, tmp_path, reading):
+    out = tmp_path / "derived.json"
+    rc, output = run_case_playbook("derive.yml", {"__nova_compute_node_found": reading}, tmp_path, out=str(out))
+    assert rc == 0, output
+    return json.loads(out.read_text())
+
+
+def test_a_bare_node_gets_every_package_and_every_debconf_answer(tmp_path, run_case_playbook):
+    derived = derive(run_case_playbook, tmp_path, BARE)
+    assert derived["missing"] == ["nova-compute", "nova-compute-kvm", "libvirt-daemon-system", "qemu-system-x86",
+                                  "python3-oslo.config", "python3-osprofiler"]
+    assert "nova-common" in derived["asked"]  # its version says the release
+    # the lines debconf-set-selections reads, as ansible.builtin.debconf would write them one call each
+    assert derived["debconf"].splitlines() == [
+        "nova-common nova/configure_db boolean false", "nova-common nova/configure_ksat boolean false",
+        "nova-common nova/configure_neutron boolean false", "nova-common nova/configure_placement boolean false",
+        "nova-common nova/cinder_os_region_name string "]
+
+
+def test_a_converged_node_gets_nothing(tmp_path, run_case_playbook):
+    derived = derive(run_case_playbook, tmp_path, CONVERGED)
+    assert derived["missing"] == []
+    assert not (derived["debconf"] or "").strip()
+
+
+def test_only_the_missing_and_the_changed(tmp_path, run_case_playbook):
+    reading = json.loads(json.dumps(CONVERGED))
+    reading["packages"]["python3-osprofiler"] = None
+    reading["debconf"]["nova-common"]["nova/configure_db"] = "true"  # someone answered yes by hand
+    del reading["debconf"]["nova-common"]["nova/cinder_os_region_name"]
+    derived = derive(run_case_playbook, tmp_path, reading)
+    assert derived["missing"] == ["python3-osprofiler"]
+    assert derived["debconf"].splitlines() == ["nova-common nova/configure_db boolean false",
+                                               "nova-common nova/cinder_os_region_name string "]

@@ -16,10 +16,9 @@ GOOD = {
     "nova_compute_cpu_allocation_ratio": 16.0,
     "nova_compute_ram_allocation_ratio": 1.5,
     "__nova_compute_node": {"paths": {"/dev/kvm": {"exists": False}}},
-    # What set_vars.yml reads on compute1 (Debian 12): package_facts' entry of nova-common.
+    # What set_vars.yml reads on compute1 (Debian 12): node_state_info's version of nova-common.
     "__nova_compute_release_probe": {
-        "package": "nova-common", "manager": "apt", "candidate": None,
-        "installed": [{"name": "nova-common", "version": "2:26.2.2-1~deb12u5", "arch": "all", "source": "apt"}]},
+        "package": "nova-common", "manager": "apt", "candidate": None, "installed": "2:26.2.2-1~deb12u5"},
 }
 
 

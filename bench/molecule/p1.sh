@@ -19,6 +19,11 @@
 #   4. removes the container and the image, and the bed unless
 #      NOVAOPS_BENCH_KEEP=1 (then it is a converged bed for rerun.sh and
 #      p2b.sh), also when a step fails.
+# NOVAOPS_BENCH_CONNECTION=ssh: the converge reaches compute1 over SSH with
+# pipelining and ControlPersist, as an operator's control host does, instead
+# of the bed's podman exec; openssh-server is then installed on the bare
+# compute1 before step 1 (so on both containers: a node an operator reaches
+# over SSH has it) and a throw-away key authorised.
 # Results: bench/molecule/results.md (appended, with the machine).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -48,6 +53,14 @@ seconds() { echo "$(( $1 / 1000 )).$(( ($1 % 1000) / 100 ))"; }
 molecule destroy -s default > "$work/destroy.log" 2>&1
 molecule create -s default > "$work/create.log" 2>&1
 molecule prepare -s default > "$work/prepare.log" 2>&1
+connection="${NOVAOPS_BENCH_CONNECTION:-podman exec}"
+if [ "$connection" = ssh ]; then
+  podman exec -e DEBIAN_FRONTEND=noninteractive compute1 \
+    apt-get install -y -qq --no-install-recommends openssh-server > "$work/sshd.log" 2>&1
+  rm -f "$work/id_ed25519" "$work/id_ed25519.pub"
+  ssh-keygen -q -t ed25519 -N '' -C novaops-bench -f "$work/id_ed25519"
+  podman exec -i compute1 sh -c 'mkdir -p -m 0700 /root/.ssh && cat >> /root/.ssh/authorized_keys' < "$work/id_ed25519.pub"
+fi
 podman exec compute1 apt-get clean
 podman commit --pause compute1 "$image" > /dev/null
 
@@ -71,6 +84,13 @@ apt_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 # the converge
 inventory="$(dirname "$(find "$HOME/.ansible/tmp" -path '*.default/inventory/ansible_inventory.yml' \
                          -newer "$work/destroy.log" | head -n 1)")"
+if [ "$connection" = ssh ]; then
+  # the same inventory, compute1 reached over SSH (host_vars win over the inventory's own)
+  rm -rf "$work/inventory-ssh" && cp -r "$inventory" "$work/inventory-ssh"
+  python3 bench/molecule/ssh_inventory.py "$work/inventory-ssh" "$work/id_ed25519" \
+    "compute1=$(podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' compute1)"
+  inventory="$work/inventory-ssh"
+fi
 start=$(date +%s%N)
 status=ok
 ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks PROFILE_TASKS_TASK_OUTPUT_LIMIT=12 \
@@ -80,9 +100,10 @@ ratio=$(awk -v a="$site_ms" -v b="$apt_ms" 'BEGIN { printf "%.2f", a / b }')
 
 {
   echo
-  echo "## P1: converge of a bare compute1 vs apt-get install, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(git rev-parse --short HEAD)"
+  echo "## P1: converge of a bare compute1 vs apt-get install, over $connection, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(git rev-parse --short HEAD)"
   echo
-  echo "Packages: $packages (and what they depend on), from an empty apt archive on both."
+  echo "Packages: $packages (and what they depend on), from an empty apt archive on both$(
+    [ "$connection" = ssh ] && echo " (openssh-server already installed on both, for the SSH connection)")."
   echo
   echo "| run | seconds | result |"
   echo "| --- | ---: | --- |"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # P2b: the idempotent re-run of site.yml on N converged compute nodes against
 # the same re-run on one. A benchmark, not a test (`make test` runs none of it).
-#   make demo && bench/molecule/p2b.sh [N]        (N: 10 by default)
+#   make demo && bench/molecule/p2b.sh [N]        (N: 10 by default; needs /usr/bin/time)
 # On a converged bed of the default scenario (`make demo`, or a Molecule
 # converge):
 #   1. commits compute1 as an image and starts N-1 clones of it (compute2...,
@@ -18,7 +18,13 @@
 #      with pipelining and ControlPersist (each node's sshd is the vnc_client
 #      role's; a throw-away key is authorised for the time of the benchmark);
 #   4. removes the clones, their compute services (and so their resource
-#      providers) and the image, also when a step fails.
+#      providers) and the image, also when a step fails; with
+#      NOVAOPS_BENCH_KEEP=1 it keeps the clones and their inventories (in
+#      .cache/bench-p2b) for a closer look, and the next run removes them first.
+# Each row also gives the CPU time of ansible-playbook and its children on this
+# machine (the controller: forks, templating, ssh or podman clients; not the
+# nodes' module runs), the part of the cost that grows with the nodes wherever
+# they run.
 # Results: bench/molecule/results.md (appended, with the machine).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -44,7 +50,8 @@ cleanup() {
   done
   podman rmi --force "$image" > /dev/null 2>&1 || true
 }
-trap cleanup EXIT
+cleanup  # what a kept run left
+trap '[ "${NOVAOPS_BENCH_KEEP:-0}" = 1 ] || cleanup' EXIT
 rm -rf "$work" && mkdir -p "$work"
 # shellcheck disable=SC2012  # newest first, names without spaces
 inventory="$(dirname "$(ls -t "$HOME"/.ansible/tmp/molecule.*.default/inventory/ansible_inventory.yml | head -n 1)")"
@@ -95,19 +102,21 @@ done
 declare -a rows=()
 measure() {
   local name="$1" inv="$2"; shift 2
-  local times=() status=ok
+  local times=() cpus=() status=ok
   for run in $(seq "$runs"); do
     local start ms log="$work/${name//[^a-z0-9]/-}-$run.log"
     start=$(date +%s%N)
-    ansible-playbook -i "$inv" playbooks/site.yml "$@" > "$log" 2>&1 || status="FAILED (see $log)"
+    /usr/bin/time -f '%U %S' -o "$work/cpu" \
+      ansible-playbook -i "$inv" playbooks/site.yml "$@" > "$log" 2>&1 || status="FAILED (see $log)"
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
     times+=("$ms")
+    cpus+=("$(awk '{ printf "%.1f", $1 + $2 }' "$work/cpu")")
     if grep -E '^compute[0-9]+ +:' "$log" | grep -vq ' changed=0 '; then status="changed something (see $log)"; fi
   done
   local median
   median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
   echo "$median" > "$work/median-${name//[^a-z0-9]/-}"
-  rows+=("| $name | $((median / 1000)).$(( (median % 1000) / 100 )) | $(printf '%s ' "${times[@]}" | awk '{for (i = 1; i <= NF; i++) printf "%.1f ", $i / 1000}')| $status |")
+  rows+=("| $name | $((median / 1000)).$(( (median % 1000) / 100 )) | $(printf '%s ' "${times[@]}" | awk '{for (i = 1; i <= NF; i++) printf "%.1f ", $i / 1000}')| ${cpus[*]} | $status |")
 }
 measure "1 node (compute1)" "$work/inventory" --limit compute1
 measure "$nodes nodes, default serial batches" "$work/inventory" --limit nova_compute -f "$nodes"
@@ -119,18 +128,10 @@ for name in compute1 "${clones[@]}"; do
   podman exec -i "$name" sh -c 'mkdir -p -m 0700 /root/.ssh && cat >> /root/.ssh/authorized_keys' < "$work/id_ed25519.pub"
 done
 cp -r "$work/inventory" "$work/inventory-ssh"
-python3 - "$work" compute1 "${clones[@]}" <<'PY'
-import os, sys, yaml
-work, names = sys.argv[1], sys.argv[2:]
-for number, name in enumerate(names, start=1):
-    path = os.path.join(work, "inventory-ssh", "host_vars", name)
-    own = yaml.safe_load(open(path)) or {}
-    own.update(ansible_connection="ssh", ansible_host="10.89.77.%d" % (10 + number), ansible_user="root",
-               ansible_ssh_private_key_file=os.path.join(work, "id_ed25519"),
-               ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
-                                       " -o ControlMaster=auto -o ControlPersist=60s")
-    yaml.safe_dump(own, open(path, "w"))
-PY
+hosts=("compute1=10.89.77.11")
+i=2
+for name in "${clones[@]}"; do hosts+=("$name=10.89.77.$((10 + i))"); i=$((i + 1)); done
+python3 bench/molecule/ssh_inventory.py "$work/inventory-ssh" "$work/id_ed25519" "${hosts[@]}"
 measure "1 node (compute1), ssh" "$work/inventory-ssh" --limit compute1
 measure "$nodes nodes, one batch, ssh" "$work/inventory-ssh" --limit nova_compute -f "$nodes" \
   -e nova_compute_serial="$nodes"
@@ -141,8 +142,8 @@ ratio() { awk -v a="$(cat "$work/median-$1")" -v b="$(cat "$work/median-$2")" 'B
   echo
   echo "## P2b: site.yml re-run on $nodes converged compute nodes vs one, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(git rev-parse --short HEAD)"
   echo
-  echo "| run | median s | each run, s | result |"
-  echo "| --- | ---: | --- | --- |"
+  echo "| run | median s | each run, s | controller CPU s, each run | result |"
+  echo "| --- | ---: | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
   echo
   echo "Ratio to one node (target: at most 2), over podman exec: default serial batches" \

@@ -28,17 +28,7 @@ podman exec -i compute1 sh -c 'mkdir -p -m 0700 /root/.ssh && cat >> /root/.ssh/
 trap 'podman exec compute1 sed -i "/ novaops-bench$/d" /root/.ssh/authorized_keys || true' EXIT
 # The same inventory, with compute1 reached over SSH (host_vars win over the inventory's own).
 cp -r "$inventory" "$work/inventory-ssh"
-python3 - "$work" "$compute_ip" <<'PY'
-import sys, yaml
-work, ip = sys.argv[1:]
-path = work + "/inventory-ssh/host_vars/compute1"
-data = yaml.safe_load(open(path)) or {}
-data.update(ansible_connection="ssh", ansible_host=ip, ansible_user="root",
-            ansible_ssh_private_key_file=work + "/id_ed25519",
-            ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
-                                    " -o ControlMaster=auto -o ControlPersist=60s")
-yaml.safe_dump(data, open(path, "w"))
-PY
+python3 bench/molecule/ssh_inventory.py "$work/inventory-ssh" "$work/id_ed25519" "compute1=$compute_ip"
 
 declare -a rows=()
 measure() {

@@ -16,7 +16,8 @@
 #      ([1, "25%"]) and with every node in one batch (-e nova_compute_serial=N),
 #      over podman exec; then compute1 alone and all N in one batch over SSH
 #      with pipelining and ControlPersist (each node's sshd is the vnc_client
-#      role's; a throw-away key is authorised for the time of the benchmark);
+#      role's; a throw-away key is authorised for the time of the benchmark),
+#      and those two again with inject_facts_as_vars = False;
 #   4. removes the clones, their compute services (and so their resource
 #      providers) and the image, also when a step fails; with
 #      NOVAOPS_BENCH_KEEP=1 it keeps the clones and their inventories (in
@@ -135,6 +136,13 @@ python3 bench/molecule/ssh_inventory.py "$work/inventory-ssh" "$work/id_ed25519"
 measure "1 node (compute1), ssh" "$work/inventory-ssh" --limit compute1
 measure "$nodes nodes, one batch, ssh" "$work/inventory-ssh" --limit nova_compute -f "$nodes" \
   -e nova_compute_serial="$nodes"
+# The same over SSH without facts injected as top-level variables
+# (inject_facts_as_vars = False: the roles read ansible_facts only), which
+# spares the controller a copy of every host's facts per host and task.
+ANSIBLE_INJECT_FACTS_AS_VARS=False measure "1 node (compute1), ssh, facts not injected" \
+  "$work/inventory-ssh" --limit compute1
+ANSIBLE_INJECT_FACTS_AS_VARS=False measure "$nodes nodes, one batch, ssh, facts not injected" \
+  "$work/inventory-ssh" --limit nova_compute -f "$nodes" -e nova_compute_serial="$nodes"
 
 ratio() { awk -v a="$(cat "$work/median-$1")" -v b="$(cat "$work/median-$2")" 'BEGIN { printf "%.2f", a / b }'; }
 
@@ -149,6 +157,7 @@ ratio() { awk -v a="$(cat "$work/median-$1")" -v b="$(cat "$work/median-$2")" 'B
   echo "Ratio to one node (target: at most 2), over podman exec: default serial batches" \
        "$(ratio "${nodes}-nodes--default-serial-batches" 1-node--compute1-)," \
        "one batch $(ratio "${nodes}-nodes--one-batch" 1-node--compute1-); over SSH, one batch" \
-       "$(ratio "${nodes}-nodes--one-batch--ssh" 1-node--compute1---ssh)."
+       "$(ratio "${nodes}-nodes--one-batch--ssh" 1-node--compute1---ssh); over SSH without injected facts," \
+       "one batch $(ratio "${nodes}-nodes--one-batch--ssh--facts-not-injected" 1-node--compute1---ssh--facts-not-injected)."
 } >> "$results"
 tail -n $(( ${#rows[@]} + 6 )) "$results"
